@@ -1,0 +1,191 @@
+"""The `newskg` command: serve, load, query, validate, export."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .config import Settings
+from .errors import NewsKGError, StoreError
+from .ontology import load_ontology
+
+
+def _settings(args: argparse.Namespace, **overrides) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if getattr(args, "store", None) is not None:
+        values["store"] = args.store
+    return Settings(**values)
+
+
+def _open(args: argparse.Namespace, **overrides):
+    from .kg import KnowledgeGraph
+
+    settings = _settings(args, **overrides)
+    try:
+        return KnowledgeGraph.open(settings)
+    except StoreError as exc:
+        if "lock" in exc.message.lower():
+            raise StoreError(
+                f"the store at {settings.store} is in use by another process (is `newskg serve` running?)"
+            ) from exc
+        raise
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .http.app import create_app
+
+    settings = _settings(args, host=args.host, port=args.port)
+    app = create_app(settings)
+    print(f"newskg: serving {settings.store} at http://{settings.host}:{settings.port}/sparql", file=sys.stderr)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level)
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    kg = _open(args)
+    try:
+        for path in args.files:
+            path = Path(path)
+            if not path.is_file():
+                raise NewsKGError(f"no such file: {path}")
+            size = path.stat().st_size
+            with tqdm(total=size, unit="B", unit_scale=True, desc=path.name, disable=args.quiet or size < 1 << 20) as bar:
+
+                kg.load_file(path, graph=args.graph, wrap=lambda raw, bar=bar: _Counting(raw, bar))
+            if not args.quiet:
+                print(f"loaded {path}", file=sys.stderr)
+    finally:
+        kg.close()
+    return 0
+
+
+class _Counting:
+    """A binary reader that advances a progress bar by the bytes read."""
+
+    def __init__(self, raw, bar):
+        self._raw, self._bar = raw, bar
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self._bar.update(len(data))
+        return data
+
+    def readinto(self, buffer) -> int:
+        n = self._raw.readinto(buffer)
+        self._bar.update(n or 0)
+        return n
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from .sparql.endpoint import answer_query
+    from .sparql.protocol import QueryRequest
+
+    text = Path(args.query[1:]).read_text() if args.query.startswith("@") else args.query
+    kg = _open(args)
+    try:
+        answer = answer_query(kg, QueryRequest(text, format=args.format), None)
+    finally:
+        kg.close()
+    sys.stdout.buffer.write(answer.body)
+    if not answer.body.endswith(b"\n"):
+        sys.stdout.buffer.write(b"\n")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .rdfio import parse_rdf_file
+    from .validation import ShapesError, load_shapes, validate
+
+    data = parse_rdf_file(Path(args.file))
+    try:
+        shapes = load_shapes(args.shapes)
+        report = validate(data, shapes, ontology=load_ontology())
+    except ShapesError as exc:
+        print(f"newskg: the shapes are broken: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps(report.to_json(), indent=2))
+    elif args.format == "turtle":
+        print(report.graph.serialize(format="turtle"))
+    else:
+        print("conforms" if report.conforms else f"does not conform: {len(report.results)} result(s)")
+        for r in report.results:
+            print(f"- {r.severity}: {r.focus_node} {r.path or ''}: {r.message}")
+    return 0 if report.conforms else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .sparql.formats import DATASET_FORMATS, negotiate
+
+    fmt = negotiate(DATASET_FORMATS, None, args.format)
+    kg = _open(args, load_seed=False)
+    try:
+        if args.output:
+            with open(args.output, "wb") as out:
+                kg.export(out, fmt.engine)
+        else:
+            kg.export(sys.stdout.buffer, fmt.engine)
+    finally:
+        kg.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newskg", description="A knowledge graph of news events and claims.")
+    parser.add_argument("--store", type=Path, help="store folder (overrides NEWSKG_STORE)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="start the HTTP service")
+    serve.add_argument("--host", help="listen address (overrides NEWSKG_HOST)")
+    serve.add_argument("--port", type=int, help="listen port (overrides NEWSKG_PORT)")
+    serve.add_argument("--store", type=Path, default=argparse.SUPPRESS, help="store folder (overrides NEWSKG_STORE)")
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.set_defaults(func=cmd_serve)
+
+    load = sub.add_parser("load", help="bulk-load RDF files, bypassing the SHACL gate (admin)")
+    load.add_argument("files", nargs="+", help="RDF files; the syntax is taken from the extension")
+    load.add_argument("--graph", help="load triples into this named graph (IRI)")
+    load.add_argument("--store", type=Path, default=argparse.SUPPRESS, help="store folder (overrides NEWSKG_STORE)")
+    load.add_argument("--quiet", action="store_true", help="no progress bar or messages")
+    load.set_defaults(func=cmd_load)
+
+    query = sub.add_parser("query", help="run a SPARQL query (text, or @file.rq)")
+    query.add_argument("query")
+    query.add_argument("--format", default=None, help="json|csv|tsv|xml for SELECT/ASK; turtle|nt|jsonld|... for graphs")
+    query.add_argument("--store", type=Path, default=argparse.SUPPRESS, help="store folder (overrides NEWSKG_STORE)")
+    query.set_defaults(func=cmd_query)
+
+    validate = sub.add_parser("validate", help="validate an RDF file against the shapes (exit 0/1/2)")
+    validate.add_argument("file")
+    validate.add_argument("--shapes", type=Path, help="alternative shapes file")
+    validate.add_argument("--format", default="text", choices=["text", "json", "turtle"])
+    validate.set_defaults(func=cmd_validate)
+
+    export = sub.add_parser("export", help="write the whole dataset")
+    export.add_argument("--format", default="trig", choices=["trig", "nquads"])
+    export.add_argument("--output", "-o", help="file to write (default: standard output)")
+    export.add_argument("--store", type=Path, default=argparse.SUPPRESS, help="store folder (overrides NEWSKG_STORE)")
+    export.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except NewsKGError as exc:
+        where = f" (line {exc.line}, column {exc.column})" if exc.line is not None else ""
+        print(f"newskg: {exc.message}{where}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

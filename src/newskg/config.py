@@ -1,0 +1,40 @@
+"""Settings: one typed object, read from ``NEWSKG_*`` environment variables; CLI flags override them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of the service. Each field is documented in the README (a test checks it)."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSKG_", extra="ignore")
+
+    store: Path = Field(Path("data"), description="Folder of the embedded pyoxigraph store (created if missing).")
+    host: str = Field("127.0.0.1", description="Address the server listens on. Loopback by default.")
+    port: int = Field(8000, ge=0, le=65535, description="Port the server listens on.")
+    write_token: SecretStr | None = Field(
+        None, description="Bearer token that allows writes. Unset: the service is read-only."
+    )
+    query_timeout_s: float = Field(30.0, gt=0, description="Longest a query may run, in seconds.")
+    max_body_bytes: int = Field(
+        10 * 1024 * 1024, gt=0, description="Largest request body accepted, in bytes (413 past it)."
+    )
+    max_result_rows: int = Field(100_000, gt=0, description="Most rows a SELECT may return.")
+    base_iri: str = Field(
+        "https://w3id.org/newskg/", description="Base of the IRIs the graph mints (served under the same paths)."
+    )
+    project_dir: Path | None = Field(
+        None,
+        description="Folder holding ontology/, graph/ and shapes/ (found next to the package when unset).",
+    )
+    load_seed: bool = Field(
+        True, description="Load the ontology, the article graph, the snapshot and the shapes at start (once)."
+    )
+
+    def write_enabled(self) -> bool:
+        """True when a non-empty write token is configured."""
+        return self.write_token is not None and bool(self.write_token.get_secret_value())

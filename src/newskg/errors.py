@@ -1,0 +1,100 @@
+"""One error hierarchy. Each error carries its HTTP status; ``http.errors`` renders them in one place."""
+
+from __future__ import annotations
+
+
+class NewsKGError(Exception):
+    """Base of every error the service reports. 500 means our own fault."""
+
+    status = 500
+    title = "Internal error"
+
+    def __init__(self, message: str, *, line: int | None = None, column: int | None = None, detail=None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.detail = detail
+
+    def to_dict(self) -> dict:
+        """The body shape every error response uses."""
+        body = {"error": self.title, "status": self.status, "message": self.message}
+        if self.line is not None:
+            body["line"] = self.line
+        if self.column is not None:
+            body["column"] = self.column
+        if self.detail is not None:
+            body["detail"] = self.detail
+        return body
+
+
+class BadRequestError(NewsKGError):
+    status = 400
+    title = "Bad request"
+
+
+class QuerySyntaxError(BadRequestError):
+    title = "SPARQL syntax error"
+
+
+class RdfSyntaxError(BadRequestError):
+    title = "RDF syntax error"
+
+
+class ProtocolError(BadRequestError):
+    title = "SPARQL protocol error"
+
+
+class UnauthorizedError(NewsKGError):
+    status = 401
+    title = "Unauthorized"
+
+
+class ForbiddenError(NewsKGError):
+    status = 403
+    title = "Forbidden"
+
+
+class NotFoundError(NewsKGError):
+    status = 404
+    title = "Not found"
+
+
+class MethodNotAllowedError(NewsKGError):
+    status = 405
+    title = "Method not allowed"
+
+
+class NotAcceptableError(NewsKGError):
+    status = 406
+    title = "Not acceptable"
+
+
+class PayloadTooLargeError(NewsKGError):
+    status = 413
+    title = "Payload too large"
+
+
+class UnsupportedMediaTypeError(NewsKGError):
+    status = 415
+    title = "Unsupported media type"
+
+
+class ShaclViolationError(NewsKGError):
+    status = 422
+    title = "SHACL violation"
+
+
+class QueryTimeoutError(NewsKGError):
+    status = 503
+    title = "Query time limit reached"
+
+
+class OverloadedError(NewsKGError):
+    status = 503
+    title = "Too many concurrent queries"
+
+
+class StoreError(NewsKGError):
+    status = 500
+    title = "Store error"

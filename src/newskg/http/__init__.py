@@ -1,0 +1,1 @@
+"""The FastAPI layer: the app factory and one router per resource. Only this package imports FastAPI."""

@@ -1,0 +1,33 @@
+"""The app factory: state on app.state, no import-time singletons."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from .. import __version__
+from ..config import Settings
+from ..kg import KnowledgeGraph
+from . import health, sparql
+from .errors import add_error_handlers
+
+
+def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = None) -> FastAPI:
+    """Build the service around a knowledge graph (opened from the settings unless one is given)."""
+    settings = settings or Settings()
+    owns_kg = kg is None
+    kg = kg or KnowledgeGraph.open(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        if owns_kg:
+            kg.close()
+
+    app = FastAPI(title="newskg", version=__version__, lifespan=lifespan)
+    app.state.kg = kg
+    app.include_router(sparql.router)
+    app.include_router(health.router)
+    add_error_handlers(app)
+    return app

@@ -1,0 +1,47 @@
+"""Render every NewsKGError, and every unexpected error, as one JSON body shape."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import BadRequestError, NewsKGError, UnauthorizedError
+
+log = logging.getLogger("newskg.http")
+
+
+def error_response(error: NewsKGError) -> JSONResponse:
+    """The response for one error: its status, its JSON body, and the headers its status needs."""
+    headers = {}
+    if isinstance(error, UnauthorizedError):
+        headers["WWW-Authenticate"] = 'Bearer realm="newskg"'
+    return JSONResponse(error.to_dict(), status_code=error.status, headers=headers)
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    """Map the error hierarchy to HTTP in one place."""
+
+    @app.exception_handler(NewsKGError)
+    async def _known(request: Request, exc: NewsKGError):
+        if exc.status >= 500:
+            log.error("%s %s: %s", request.method, request.url.path, exc.message)
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        return error_response(BadRequestError("invalid request parameters", detail=exc.errors()))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        error = NewsKGError(str(exc.detail))
+        error.status, error.title = exc.status_code, "HTTP error"
+        return JSONResponse(error.to_dict(), status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(NewsKGError("internal error; see the server log"))

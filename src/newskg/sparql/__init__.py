@@ -1,0 +1,1 @@
+"""SPARQL protocol parsing, content negotiation and result formats. No FastAPI import here."""

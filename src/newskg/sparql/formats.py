@@ -1,0 +1,170 @@
+"""Media types, short format names and content negotiation for SPARQL results and RDF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ..errors import NotAcceptableError, UnsupportedMediaTypeError
+
+
+@dataclass(frozen=True)
+class Format:
+    """One serialization: its media type, the names `format=` accepts, and the engine's enum value."""
+
+    media_type: str
+    names: tuple[str, ...]
+    engine: object
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def content_type(self) -> str:
+        """The Content-Type header value for a body in this format."""
+        text = self.media_type.startswith("text/") or self.media_type in TEXTUAL_TYPES
+        return f"{self.media_type}; charset=utf-8" if text else self.media_type
+
+
+TEXTUAL_TYPES = {
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "application/n-triples",
+    "application/n-quads",
+    "application/trig",
+    "application/rdf+xml",
+    "application/ld+json",
+}
+
+RESULT_FORMATS: tuple[Format, ...] = (
+    Format("application/sparql-results+json", ("json", "srj"), ox.QueryResultsFormat.JSON, ("application/json",)),
+    Format("application/sparql-results+xml", ("xml", "srx"), ox.QueryResultsFormat.XML, ("application/xml", "text/xml")),
+    Format("text/csv", ("csv",), ox.QueryResultsFormat.CSV),
+    Format("text/tab-separated-values", ("tsv",), ox.QueryResultsFormat.TSV),
+)
+
+GRAPH_FORMATS: tuple[Format, ...] = (
+    Format("text/turtle", ("turtle", "ttl"), ox.RdfFormat.TURTLE, ("application/x-turtle",)),
+    Format("application/n-triples", ("nt", "ntriples", "n-triples"), ox.RdfFormat.N_TRIPLES, ("text/plain",)),
+    Format("application/rdf+xml", ("rdfxml", "rdf", "xml", "owl"), ox.RdfFormat.RDF_XML),
+    Format("application/ld+json", ("jsonld", "json-ld", "json"), ox.RdfFormat.JSON_LD, ("application/json",)),
+    Format("application/trig", ("trig",), ox.RdfFormat.TRIG),
+    Format("application/n-quads", ("nq", "nquads", "n-quads"), ox.RdfFormat.N_QUADS, ("text/x-nquads",)),
+)
+
+DATASET_FORMATS: tuple[Format, ...] = tuple(f for f in GRAPH_FORMATS if f.engine.supports_datasets)
+
+# RDF syntaxes accepted as input (bodies and files), by media type and by file extension.
+INPUT_FORMATS: tuple[Format, ...] = GRAPH_FORMATS + (
+    Format("text/n3", ("n3",), ox.RdfFormat.N3),
+)
+EXTENSIONS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".turtle": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".ntriples": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".nquads": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json": ox.RdfFormat.JSON_LD,
+    ".n3": ox.RdfFormat.N3,
+}
+
+
+def format_for_path(path: Path | str) -> ox.RdfFormat:
+    """The RDF syntax of a file, by its extension (a trailing .gz is not supported)."""
+    suffix = Path(path).suffix.lower()
+    try:
+        return EXTENSIONS[suffix]
+    except KeyError:
+        known = ", ".join(sorted(EXTENSIONS))
+        raise UnsupportedMediaTypeError(f"unknown RDF file extension {suffix!r} of {path}; known: {known}") from None
+
+
+def format_for_media_type(content_type: str | None) -> ox.RdfFormat:
+    """The RDF syntax of a request body by its Content-Type; 415 when unknown or missing."""
+    media = (content_type or "").split(";")[0].strip().lower()
+    for fmt in INPUT_FORMATS:
+        if media == fmt.media_type or media in fmt.aliases:
+            return fmt.engine
+    raise UnsupportedMediaTypeError(f"unsupported RDF media type {media or '(none)'!r}")
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    type: str
+    subtype: str
+    q: float
+    order: int
+
+    def matches(self, media_type: str) -> bool:
+        main, _, sub = media_type.partition("/")
+        return (self.type in ("*", main)) and (self.subtype in ("*", sub))
+
+    @property
+    def specificity(self) -> int:
+        return (self.type != "*") + (self.subtype != "*")
+
+
+def parse_accept(header: str | None) -> list[MediaRange]:
+    """Parse an Accept header into media ranges (q-values honoured, malformed parts ignored)."""
+    if not header or not header.strip():
+        return [MediaRange("*", "*", 1.0, 0)]
+    ranges = []
+    for order, part in enumerate(header.split(",")):
+        pieces = [p.strip() for p in part.split(";")]
+        media = pieces[0].lower()
+        if "/" not in media:
+            continue
+        q = 1.0
+        for param in pieces[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = max(0.0, min(1.0, float(value)))
+                except ValueError:
+                    q = 0.0
+        main, _, sub = media.partition("/")
+        ranges.append(MediaRange(main, sub, q, order))
+    return ranges
+
+
+def _quality(ranges: list[MediaRange], media_type: str) -> tuple[float, int]:
+    best = None
+    for r in ranges:
+        if r.matches(media_type) and (best is None or r.specificity > best.specificity):
+            best = r
+    if best is None:
+        return 0.0, 0
+    return best.q, best.specificity
+
+
+def negotiate(formats: tuple[Format, ...], accept: str | None, format_name: str | None = None) -> Format:
+    """Choose the format for a response: `format=` wins, else the Accept header's best; 406 when nothing fits."""
+    if format_name:
+        wanted = format_name.strip().lower()
+        for fmt in formats:
+            if wanted in fmt.names or wanted == fmt.media_type or wanted in fmt.aliases:
+                return fmt
+        offered = ", ".join(n for f in formats for n in f.names[:1])
+        raise NotAcceptableError(f"format {format_name!r} is not available here; choose one of: {offered}")
+    ranges = parse_accept(accept)
+    best: tuple | None = None
+    chosen: Format | None = None
+    for position, fmt in enumerate(formats):
+        q, spec, primary = max(
+            (*_quality(ranges, t), t == fmt.media_type) for t in (fmt.media_type, *fmt.aliases)
+        )
+        if q <= 0:
+            continue
+        key = (q, spec, primary, -position)
+        if best is None or key > best:
+            best, chosen = key, fmt
+    if chosen is None:
+        offered = ", ".join(f.media_type for f in formats)
+        raise NotAcceptableError(f"none of the accepted media types ({accept}) can be produced; offered: {offered}")
+    return chosen

@@ -1,0 +1,138 @@
+"""SPARQL 1.1 Protocol request parsing: a pure function from an HTTP request's parts to an operation.
+
+https://www.w3.org/TR/sparql11-protocol/ §2.1 (query) and §2.2 (update).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from ..errors import MethodNotAllowedError, ProtocolError, UnsupportedMediaTypeError
+
+
+@dataclass
+class QueryRequest:
+    query: str
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+    union_default_graph: bool = False
+    format: str | None = None
+    timeout_s: float | None = None
+
+
+@dataclass
+class UpdateRequest:
+    update: str
+    using_graphs: list[str] = field(default_factory=list)
+    using_named_graphs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DescriptionRequest:
+    """A GET without query: the Service Description is wanted."""
+
+    format: str | None = None
+
+
+FORM = "application/x-www-form-urlencoded"
+QUERY_BODY = "application/sparql-query"
+UPDATE_BODY = "application/sparql-update"
+
+
+def _media(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
+
+
+def _single(params: list[tuple[str, str]], name: str) -> str | None:
+    values = [v for k, v in params if k == name]
+    if len(values) > 1:
+        raise ProtocolError(f"exactly one '{name}' parameter is allowed, got {len(values)}")
+    return values[0] if values else None
+
+
+def _all(params: list[tuple[str, str]], name: str) -> list[str]:
+    return [v for k, v in params if k == name]
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("true", "1", "yes", "on")
+
+
+def _timeout(value: str | None) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ProtocolError(f"timeout must be a number of seconds, got {value!r}") from None
+    if seconds <= 0:
+        raise ProtocolError("timeout must be positive")
+    return seconds
+
+
+def _query_request(params: list[tuple[str, str]], query: str) -> QueryRequest:
+    return QueryRequest(
+        query=query,
+        default_graphs=_all(params, "default-graph-uri"),
+        named_graphs=_all(params, "named-graph-uri"),
+        union_default_graph=_flag(_single(params, "union-default-graph")),
+        format=_single(params, "format"),
+        timeout_s=_timeout(_single(params, "timeout")),
+    )
+
+
+def _update_request(params: list[tuple[str, str]], update: str) -> UpdateRequest:
+    return UpdateRequest(
+        update=update,
+        using_graphs=_all(params, "using-graph-uri"),
+        using_named_graphs=_all(params, "using-named-graph-uri"),
+    )
+
+
+def _decode(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(f"the request body is not UTF-8: {exc}") from None
+
+
+def parse_request(
+    method: str, content_type: str | None, query_string: str, body: bytes
+) -> QueryRequest | UpdateRequest | DescriptionRequest:
+    """Turn (method, content type, query string, body) into the operation it asks for, or raise."""
+    url_params = parse_qsl(query_string, keep_blank_values=True)
+    method = method.upper()
+    if method in ("GET", "HEAD"):
+        if _all(url_params, "update"):
+            raise ProtocolError("updates must be sent with POST, not GET")
+        query = _single(url_params, "query")
+        if query is None:
+            return DescriptionRequest(format=_single(url_params, "format"))
+        return _query_request(url_params, query)
+    if method != "POST":
+        raise MethodNotAllowedError(f"{method} is not allowed on the SPARQL endpoint; use GET or POST")
+
+    media = _media(content_type)
+    if media == FORM:
+        form = parse_qsl(_decode(body), keep_blank_values=True)
+        params = url_params + form
+        queries, updates = _all(params, "query"), _all(params, "update")
+        if queries and updates:
+            raise ProtocolError("a request carries either 'query' or 'update', not both")
+        if updates:
+            return _update_request(params, _single(params, "update"))
+        if queries:
+            return _query_request(params, _single(params, "query"))
+        raise ProtocolError("the form has neither a 'query' nor an 'update' parameter")
+    if media == QUERY_BODY:
+        if _all(url_params, "query"):
+            raise ProtocolError("a query sent as the body must not also be a 'query' parameter")
+        return _query_request(url_params, _decode(body))
+    if media == UPDATE_BODY:
+        if _all(url_params, "update"):
+            raise ProtocolError("an update sent as the body must not also be an 'update' parameter")
+        return _update_request(url_params, _decode(body))
+    raise UnsupportedMediaTypeError(
+        f"unsupported Content-Type {media or '(none)'!r}; use {FORM}, {QUERY_BODY} or {UPDATE_BODY}"
+    )

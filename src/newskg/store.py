@@ -1,0 +1,196 @@
+"""The store interface and its embedded engine. Only this module imports pyoxigraph's Store.
+
+A remote SPARQL 1.1 store (Virtuoso, Fuseki, GraphDB, QLever) can take the embedded store's place by
+implementing :class:`Store`; nothing above this module knows which engine answers.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterable
+
+import pyoxigraph as ox
+
+from .errors import QuerySyntaxError, RdfSyntaxError, StoreError
+
+_QUERY_POSITION = re.compile(r"error at (\d+):(\d+)")
+
+
+@dataclass
+class QueryResult:
+    """The answer to a query: SELECT solutions, an ASK boolean, or CONSTRUCT/DESCRIBE triples."""
+
+    kind: str  # "solutions" | "boolean" | "graph"
+    engine_result: object
+
+    @property
+    def boolean(self) -> bool:
+        return bool(self.engine_result)
+
+    @property
+    def variables(self) -> list[str]:
+        return [v.value for v in self.engine_result.variables] if self.kind == "solutions" else []
+
+    def serialize(self, engine_format, output: BinaryIO | None = None) -> bytes | None:
+        """Serialize in the engine's result or RDF format; to `output` if given, else as bytes."""
+        try:
+            return self.engine_result.serialize(output, format=engine_format)
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise StoreError(f"query evaluation failed: {exc}") from exc
+
+    def rows(self) -> list[dict[str, object]]:
+        """SELECT solutions as dicts of variable name to pyoxigraph term (unbound variables left out)."""
+        names = self.variables
+        out = []
+        for solution in self.engine_result:
+            row = {}
+            for name in names:
+                term = solution[name]
+                if term is not None:
+                    row[name] = term
+            out.append(row)
+        return out
+
+
+class Store(ABC):
+    """What the knowledge graph needs from a quad store."""
+
+    @abstractmethod
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        union_default_graph: bool = False,
+        base_iri: str | None = None,
+    ) -> QueryResult: ...
+
+    @abstractmethod
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None: ...
+
+    @abstractmethod
+    def load(self, data: bytes | str, rdf_format, *, graph: str | None = None, base_iri: str | None = None) -> None: ...
+
+    @abstractmethod
+    def bulk_load_file(self, path: Path, rdf_format, *, graph: str | None = None, wrap: Callable | None = None) -> None: ...
+
+    @abstractmethod
+    def dump(self, output: BinaryIO, rdf_format, *, graph: str | None = None) -> None: ...
+
+    @abstractmethod
+    def triple_counts(self) -> dict[str, int]: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+def _node(iri: str):
+    return ox.DefaultGraph() if iri == "" else ox.NamedNode(iri)
+
+
+def _graph_arg(graph: str | None):
+    return None if graph is None else ox.NamedNode(graph)
+
+
+def _rdf_syntax_error(exc: SyntaxError) -> RdfSyntaxError:
+    return RdfSyntaxError(str(exc), line=getattr(exc, "lineno", None), column=getattr(exc, "offset", None))
+
+
+def _query_syntax_error(exc: SyntaxError) -> QuerySyntaxError:
+    text = str(exc)
+    match = _QUERY_POSITION.search(text)
+    line, column = (int(match.group(1)), int(match.group(2))) if match else (None, None)
+    return QuerySyntaxError(text, line=line, column=column)
+
+
+class OxigraphStore(Store):
+    """The embedded, transactional pyoxigraph store, on disk (or in memory when no path is given)."""
+
+    def __init__(self, path: Path | None = None):
+        if path is not None:
+            Path(path).mkdir(parents=True, exist_ok=True)
+        try:
+            self._store = ox.Store(str(path)) if path is not None else ox.Store()
+        except OSError as exc:
+            raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+        self.path = path
+
+    def query(self, sparql, *, default_graphs=None, named_graphs=None, union_default_graph=False, base_iri=None):
+        kwargs = {}
+        if default_graphs is not None:
+            kwargs["default_graph"] = [_node(g) for g in default_graphs]
+        if named_graphs is not None:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        try:
+            result = self._store.query(
+                sparql, base_iri=base_iri, use_default_graph_as_union=union_default_graph, **kwargs
+            )
+        except SyntaxError as exc:
+            raise _query_syntax_error(exc) from exc
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise StoreError(f"query evaluation failed: {exc}") from exc
+        if isinstance(result, ox.QueryBoolean):
+            return QueryResult("boolean", result)
+        if isinstance(result, ox.QueryTriples):
+            return QueryResult("graph", result)
+        return QueryResult("solutions", result)
+
+    def update(self, sparql, *, base_iri=None):
+        try:
+            self._store.update(sparql, base_iri=base_iri)
+        except SyntaxError as exc:
+            raise _query_syntax_error(exc) from exc
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise StoreError(f"update failed: {exc}") from exc
+
+    def load(self, data, rdf_format, *, graph=None, base_iri=None):
+        try:
+            self._store.load(data, rdf_format, to_graph=_graph_arg(graph), base_iri=base_iri)
+        except SyntaxError as exc:
+            raise _rdf_syntax_error(exc) from exc
+        except (OSError, ValueError) as exc:
+            raise RdfSyntaxError(str(exc)) from exc
+
+    def bulk_load_file(self, path, rdf_format, *, graph=None, wrap=None):
+        with open(path, "rb") as raw:
+            stream = wrap(raw) if wrap else raw
+            try:
+                self._store.bulk_load(stream, rdf_format, to_graph=_graph_arg(graph))
+            except SyntaxError as exc:
+                raise _rdf_syntax_error(exc) from exc
+            except (OSError, ValueError) as exc:
+                raise RdfSyntaxError(f"{path}: {exc}") from exc
+
+    def dump(self, output, rdf_format, *, graph=None):
+        kwargs = {}
+        if graph is not None:
+            kwargs["from_graph"] = _node(graph)
+        self._store.dump(output, rdf_format, **kwargs)
+
+    def triple_counts(self) -> dict[str, int]:
+        """Triples per graph: "" for the default graph, then every named graph by IRI."""
+        counts = {"": 0}
+        result = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        counts[""] = int(next(iter(result))["n"].value)
+        for solution in self._store.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        ):
+            counts[solution["g"].value] = int(solution["n"].value)
+        return counts
+
+    def named_graphs(self) -> Iterable[str]:
+        return (g.value for g in self._store.named_graphs())
+
+    def flush(self) -> None:
+        self._store.flush()
+
+    def close(self) -> None:
+        try:
+            self._store.flush()
+        except OSError:
+            pass
+        del self._store
