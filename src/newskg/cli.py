@@ -83,13 +83,12 @@ class _Counting:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from .sparql.endpoint import answer_query
     from .sparql.protocol import QueryRequest
 
     text = Path(args.query[1:]).read_text() if args.query.startswith("@") else args.query
     kg = _open(args)
     try:
-        answer = answer_query(kg, QueryRequest(text, format=args.format), None)
+        answer = kg.answer(QueryRequest(text, format=args.format), None)
     finally:
         kg.close()
     sys.stdout.buffer.write(answer.body)

@@ -24,8 +24,21 @@ class Settings(BaseSettings):
         10 * 1024 * 1024, gt=0, description="Largest request body accepted, in bytes (413 past it)."
     )
     max_result_rows: int = Field(100_000, gt=0, description="Most rows a SELECT may return.")
+    max_concurrent_queries: int = Field(
+        4, ge=1, le=64, description="Query worker processes; more concurrent queries wait, then get 503."
+    )
+    query_queue_wait_s: float = Field(
+        5.0, ge=0, description="Longest a query waits for a free worker before 503, in seconds."
+    )
     base_iri: str = Field(
         "https://w3id.org/newskg/", description="Base of the IRIs the graph mints (served under the same paths)."
+    )
+    service_allow: str = Field(
+        "https://query.wikidata.org/sparql",
+        description="Comma-separated endpoints that SERVICE and LOAD may reach (the Wikidata mirror is added).",
+    )
+    wikidata_endpoint: str | None = Field(
+        None, description="A Wikidata query service mirror; SERVICE to Wikidata's endpoint goes there instead."
     )
     project_dir: Path | None = Field(
         None,
@@ -34,6 +47,13 @@ class Settings(BaseSettings):
     load_seed: bool = Field(
         True, description="Load the ontology, the article graph, the snapshot and the shapes at start (once)."
     )
+
+    def service_allowlist(self) -> list[str]:
+        """The endpoints SERVICE and LOAD may reach."""
+        allowed = [a.strip() for a in self.service_allow.split(",") if a.strip()]
+        if self.wikidata_endpoint:
+            allowed.append(self.wikidata_endpoint)
+        return allowed
 
     def write_enabled(self) -> bool:
         """True when a non-empty write token is configured."""

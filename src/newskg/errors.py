@@ -16,6 +16,10 @@ class NewsKGError(Exception):
         self.column = column
         self.detail = detail
 
+    def __reduce__(self):
+        # Errors cross process boundaries (query workers): keep line, column and detail.
+        return (_rebuild, (type(self), self.message, self.line, self.column, self.detail))
+
     def to_dict(self) -> dict:
         """The body shape every error response uses."""
         body = {"error": self.title, "status": self.status, "message": self.message}
@@ -26,6 +30,10 @@ class NewsKGError(Exception):
         if self.detail is not None:
             body["detail"] = self.detail
         return body
+
+
+def _rebuild(cls, message, line, column, detail):
+    return cls(message, line=line, column=column, detail=detail)
 
 
 class BadRequestError(NewsKGError):
@@ -43,6 +51,10 @@ class RdfSyntaxError(BadRequestError):
 
 class ProtocolError(BadRequestError):
     title = "SPARQL protocol error"
+
+
+class ForbiddenTargetError(BadRequestError):
+    title = "Remote target not allowed"
 
 
 class UnauthorizedError(NewsKGError):
@@ -93,6 +105,11 @@ class QueryTimeoutError(NewsKGError):
 class OverloadedError(NewsKGError):
     status = 503
     title = "Too many concurrent queries"
+
+
+class ResultTooLargeError(NewsKGError):
+    status = 413
+    title = "Result too large"
 
 
 class StoreError(NewsKGError):

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable
 
 from . import vocab
 from .config import Settings
-from .errors import StoreError
+import pyoxigraph as ox
+
+from .errors import NotFoundError, StoreError
+from .rdfio import parse_quads
 from .sparql.formats import format_for_path
+from .querypool import QueryPool
+from .sparql.description import service_description, void_description
+from .sparql.endpoint import Answer, answer_query
+from .sparql.federation import check_remote_targets
+from .sparql.protocol import QueryRequest
 from .store import OxigraphStore, QueryResult, Store
 
 log = logging.getLogger("newskg")
@@ -44,6 +54,22 @@ def seed_files(project: Path) -> list[SeedFile]:
     return files
 
 
+def _graph_ref(graph: str) -> str:
+    return "DEFAULT" if graph == "" else f"GRAPH <{graph}>"
+
+
+def _quads_as_sparql(quads) -> str:
+    by_graph: dict[str, list[str]] = {}
+    for quad in quads:
+        key = "" if isinstance(quad.graph_name, ox.DefaultGraph) else str(quad.graph_name)
+        by_graph.setdefault(key, []).append(f"{quad.subject} {quad.predicate} {quad.object} .")
+    parts = []
+    for key, lines in by_graph.items():
+        body = "\n".join(lines)
+        parts.append(body if key == "" else f"GRAPH {key} {{\n{body}\n}}")
+    return "\n".join(parts)
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -54,6 +80,8 @@ class KnowledgeGraph:
     def __init__(self, settings: Settings, store: Store):
         self.settings = settings
         self.store = store
+        self.pool: QueryPool | None = None
+        self._write_lock = threading.Lock()
 
     @classmethod
     def open(cls, settings: Settings, *, store: Store | None = None) -> "KnowledgeGraph":
@@ -63,7 +91,21 @@ class KnowledgeGraph:
             kg.load_seed()
         return kg
 
+    def start_query_workers(self) -> None:
+        """Run user queries in worker processes from now on (time limits that really stop a query)."""
+        if self.pool is None and isinstance(self.store, OxigraphStore) and self.store.path is not None:
+            self.store.flush()
+            self.pool = QueryPool(
+                self.store.path,
+                workers=self.settings.max_concurrent_queries,
+                max_rows=self.settings.max_result_rows,
+                queue_wait_s=self.settings.query_queue_wait_s,
+            )
+
     def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
         self.store.close()
 
     # --- loading -------------------------------------------------------------------------------------
@@ -99,7 +141,9 @@ class KnowledgeGraph:
 
     def load_file(self, path: Path, *, graph: str | None = None, wrap: Callable | None = None) -> None:
         """Bulk-load one RDF file (syntax by extension) without the SHACL gate: an admin action."""
-        self.store.bulk_load_file(Path(path), format_for_path(path), graph=graph, wrap=wrap)
+        with self._write_lock:
+            self.store.bulk_load_file(Path(path), format_for_path(path), graph=graph, wrap=wrap)
+            self._committed()
 
     # --- reading -------------------------------------------------------------------------------------
     def query(
@@ -117,6 +161,80 @@ class KnowledgeGraph:
             named_graphs=named_graphs or None,
             union_default_graph=union_default_graph,
         )
+
+    def answer(self, request: QueryRequest, accept: str | None) -> Answer:
+        """Answer a user's query within its time limit, serialized in the negotiated format."""
+        check_remote_targets(request.query, self.settings.service_allowlist())
+        limit = self.settings.query_timeout_s
+        timeout_s = min(request.timeout_s, limit) if request.timeout_s else limit
+        if self.pool is not None:
+            return self.pool.run(request, accept, timeout_s)
+        return answer_query(self.store, request, accept, self.settings.max_result_rows)
+
+    def update(self, sparql: str) -> None:
+        """Apply a SPARQL update atomically; writes are serialised."""
+        check_remote_targets(sparql, self.settings.service_allowlist())
+        with self._write_lock:
+            self.store.update(sparql)
+            self._committed()
+
+    def _committed(self) -> None:
+        if self.pool is not None:
+            self.pool.data_changed()
+
+    # --- graph store protocol --------------------------------------------------------------------------
+    def graph_exists(self, graph: str) -> bool:
+        """True for the default graph ("") and every named graph in the store."""
+        return self.store.has_graph(graph)
+
+    def read_graph(self, graph: str | None, rdf_format) -> bytes:
+        """One graph ("" for the default graph), or the whole dataset (None), serialized."""
+        if graph is not None and not self.graph_exists(graph):
+            raise NotFoundError(f"no graph <{graph}> in the store")
+        out = io.BytesIO()
+        self.store.dump(out, rdf_format, graph=graph)
+        return out.getvalue()
+
+    def write_graph(self, graph: str | None, data: bytes, rdf_format, *, replace: bool) -> bool:
+        """Replace (PUT) or add to (POST) one graph, or the whole dataset (None), atomically.
+
+        The body is parsed completely before anything is written, and the write is one SPARQL update (one
+        transaction), so a rejected body writes nothing. Returns True when the graph did not exist before.
+        """
+        quads = parse_quads(data, rdf_format, into_graph=graph)
+        created = graph is not None and not self.graph_exists(graph)
+        operations = []
+        if replace:
+            operations.append("DROP SILENT ALL" if graph is None else f"DROP SILENT {_graph_ref(graph)}")
+        if graph:
+            operations.append(f"CREATE SILENT GRAPH <{graph}>")
+        if quads:
+            operations.append("INSERT DATA { " + _quads_as_sparql(quads) + " }")
+        with self._write_lock:
+            if operations:
+                self.store.update(" ;\n".join(operations))
+            self._committed()
+        return created
+
+    def delete_graph(self, graph: str) -> None:
+        """Remove one graph ("" empties the default graph); 404 when it does not exist."""
+        with self._write_lock:
+            if not self.graph_exists(graph):
+                raise NotFoundError(f"no graph <{graph}> in the store")
+            self.store.update(f"DROP {_graph_ref(graph)}")
+            self._committed()
+
+    # --- descriptions ----------------------------------------------------------------------------------
+    def service_description(self, endpoint: str) -> list:
+        """Service Description triples for the endpoint at `endpoint`."""
+        return service_description(
+            self.store, endpoint, write_enabled=self.settings.write_enabled(),
+            allowed_services=self.settings.service_allowlist(),
+        )
+
+    def void_description(self, endpoint: str) -> list:
+        """VoID triples describing the dataset."""
+        return void_description(self.store, self.settings.base_iri, endpoint)
 
     def export(self, output: BinaryIO, rdf_format) -> None:
         """Write the whole dataset (every graph) in a dataset syntax."""

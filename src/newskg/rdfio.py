@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.term import BNode, Literal, URIRef
 
-from .errors import RdfSyntaxError
+from .errors import RdfSyntaxError, UnsupportedMediaTypeError
 from .sparql.formats import format_for_path
 
 
@@ -25,6 +25,25 @@ def to_rdflib(term):
     if isinstance(term, ox.DefaultGraph):
         return rdflib.graph.DATASET_DEFAULT_GRAPH_ID
     raise RdfSyntaxError(f"unsupported RDF term {term!r} (RDF-star is not supported)")
+
+
+def parse_quads(data: bytes | str, rdf_format, *, into_graph: str | None = None, base_iri: str | None = None) -> list:
+    """Parse any RDF syntax into pyoxigraph quads; with `into_graph` ("" = default), every triple goes there.
+
+    A dataset syntax (TriG, N-Quads) sent to one graph is refused: its graph names would be lost.
+    """
+    if into_graph is not None and rdf_format.supports_datasets:
+        raise UnsupportedMediaTypeError(f"{rdf_format.name} carries named graphs; send triples to one graph")
+    try:
+        quads = list(ox.parse(data, rdf_format, base_iri=base_iri))
+    except SyntaxError as exc:
+        raise RdfSyntaxError(str(exc), line=getattr(exc, "lineno", None), column=getattr(exc, "offset", None)) from exc
+    except ValueError as exc:
+        raise RdfSyntaxError(str(exc)) from exc
+    if into_graph is None:
+        return quads
+    target = ox.DefaultGraph() if into_graph == "" else ox.NamedNode(into_graph)
+    return [ox.Quad(q.subject, q.predicate, q.object, target) for q in quads]
 
 
 def parse_dataset(data: bytes | str, rdf_format, *, base_iri: str | None = None) -> rdflib.Dataset:

@@ -7,6 +7,7 @@ implementing :class:`Store`; nothing above this module knows which engine answer
 from __future__ import annotations
 
 import re
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +42,7 @@ class QueryResult:
         except (OSError, RuntimeError, ValueError) as exc:
             raise StoreError(f"query evaluation failed: {exc}") from exc
 
-    def rows(self) -> list[dict[str, object]]:
+    def rows(self) -> list[dict[str, object]]:  # for small internal queries
         """SELECT solutions as dicts of variable name to pyoxigraph term (unbound variables left out)."""
         names = self.variables
         out = []
@@ -85,6 +86,9 @@ class Store(ABC):
     def triple_counts(self) -> dict[str, int]: ...
 
     @abstractmethod
+    def has_graph(self, graph: str) -> bool: ...
+
+    @abstractmethod
     def close(self) -> None: ...
 
 
@@ -118,6 +122,22 @@ class OxigraphStore(Store):
         except OSError as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}") from exc
         self.path = path
+
+    @classmethod
+    def read_only(cls, path: Path) -> "OxigraphStore":
+        """A read-only view of a store another process writes (see querypool for how it is kept fresh)."""
+        store = cls.__new__(cls)
+        # The writer may compact while we read its manifest; the files it names then change under us.
+        for attempt in range(20):
+            try:
+                store._store = ox.Store.read_only(str(path))
+                break
+            except (OSError, RuntimeError) as exc:
+                if attempt == 19:
+                    raise StoreError(f"cannot open the store at {path} read-only: {exc}") from exc
+                time.sleep(0.01 * (attempt + 1))
+        store.path = path
+        return store
 
     def query(self, sparql, *, default_graphs=None, named_graphs=None, union_default_graph=False, base_iri=None):
         kwargs = {}
@@ -181,6 +201,10 @@ class OxigraphStore(Store):
         ):
             counts[solution["g"].value] = int(solution["n"].value)
         return counts
+
+    def has_graph(self, graph: str) -> bool:
+        """True for the default graph ("") and for every named graph the store holds."""
+        return graph == "" or self._store.contains_named_graph(ox.NamedNode(graph))
 
     def named_graphs(self) -> Iterable[str]:
         return (g.value for g in self._store.named_graphs())

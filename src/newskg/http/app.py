@@ -5,11 +5,12 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from .. import __version__
 from ..config import Settings
 from ..kg import KnowledgeGraph
-from . import health, sparql
+from . import health, sparql, store
 from .errors import add_error_handlers
 
 
@@ -21,6 +22,7 @@ def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        kg.start_query_workers()
         yield
         if owns_kg:
             kg.close()
@@ -28,6 +30,14 @@ def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = Non
     app = FastAPI(title="newskg", version=__version__, lifespan=lifespan)
     app.state.kg = kg
     app.include_router(sparql.router)
+    app.include_router(store.router)
     app.include_router(health.router)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_credentials=False,
+        allow_methods=["GET", "HEAD", "POST"],
+        allow_headers=["Accept", "Content-Type"],
+    )
     add_error_handlers(app)
     return app

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from ..errors import ProtocolError, UnauthorizedError
-from ..sparql.endpoint import answer_query
+from ..sparql.endpoint import answer_graph
+from ..sparql.update import apply_update_dataset
+from .auth import require_writer
 from ..sparql.protocol import DescriptionRequest, QueryRequest, parse_request
 from .body import read_body
 
@@ -16,11 +17,26 @@ def _respond(request: Request, body: bytes) -> Response:
     kg = request.app.state.kg
     operation = parse_request(request.method, request.headers.get("content-type"), request.url.query, body)
     if isinstance(operation, QueryRequest):
-        answer = answer_query(kg, operation, request.headers.get("accept"))
+        answer = kg.answer(operation, request.headers.get("accept"))
         return Response(answer.body, media_type=answer.content_type)
     if isinstance(operation, DescriptionRequest):
-        raise ProtocolError("no 'query' parameter given")
-    raise UnauthorizedError("updates need a write token (Authorization: Bearer ...)")
+        endpoint = str(request.url.replace(query=""))
+        return _graph_response(request, kg.service_description(endpoint), operation.format)
+    require_writer(request)
+    kg.update(apply_update_dataset(operation.update, operation.using_graphs, operation.using_named_graphs))
+    return Response(status_code=204)
+
+
+def _graph_response(request: Request, triples: list, format_name: str | None) -> Response:
+    answer = answer_graph(triples, request.headers.get("accept"), format_name)
+    return Response(answer.body, media_type=answer.content_type)
+
+
+@router.get("/.well-known/void", summary="VoID description of the dataset")
+def void(request: Request) -> Response:
+    """Size, graphs, classes and the Wikidata linkset of the dataset, in the negotiated RDF syntax."""
+    endpoint = str(request.url.replace(path="/sparql", query=""))
+    return _graph_response(request, request.app.state.kg.void_description(endpoint), request.query_params.get("format"))
 
 
 @router.get("/sparql", summary="SPARQL 1.1 query by GET")

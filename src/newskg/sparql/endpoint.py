@@ -1,12 +1,19 @@
-"""Answering protocol operations: evaluate, negotiate the format, serialize (inside the error handling)."""
+"""Answering protocol operations: evaluate, enforce the row limit, negotiate, serialize.
+
+Evaluation and serialization both happen here, inside the error handling: pyoxigraph evaluates lazily, so an
+evaluation error can surface while results are read, and must still be reported as an evaluation error.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..kg import KnowledgeGraph
+import pyoxigraph as ox
+
+from ..errors import ResultTooLargeError, StoreError
 from .formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
 from .protocol import QueryRequest
+from .results import SOLUTION_WRITERS
 
 
 @dataclass
@@ -17,14 +24,42 @@ class Answer:
     content_type: str
 
 
-def answer_query(kg: KnowledgeGraph, request: QueryRequest, accept: str | None) -> Answer:
-    """Evaluate a query and serialize its result in the negotiated format (406 when none fits)."""
-    result = kg.query(
+def _take(iterator, limit: int, what: str) -> list:
+    items = []
+    try:
+        for item in iterator:
+            if len(items) == limit:
+                raise ResultTooLargeError(
+                    f"the result has more than {limit} {what}; add a LIMIT or raise NEWSKG_MAX_RESULT_ROWS"
+                )
+            items.append(item)
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise StoreError(f"query evaluation failed: {exc}") from exc
+    return items
+
+
+def answer_graph(triples: list, accept: str | None, format_name: str | None = None) -> Answer:
+    """Serialize triples in the negotiated RDF syntax (406 when none fits)."""
+    fmt = negotiate(GRAPH_FORMATS, accept, format_name)
+    return Answer(ox.serialize(triples, format=fmt.engine), fmt.content_type)
+
+
+def answer_query(store, request: QueryRequest, accept: str | None, max_rows: int) -> Answer:
+    """Evaluate a query on `store` and serialize its result in the negotiated format (406 when none fits)."""
+    result = store.query(
         request.query,
-        default_graphs=request.default_graphs,
-        named_graphs=request.named_graphs,
+        default_graphs=request.default_graphs or None,
+        named_graphs=request.named_graphs or None,
         union_default_graph=request.union_default_graph,
     )
-    formats = GRAPH_FORMATS if result.kind == "graph" else RESULT_FORMATS
-    fmt = negotiate(formats, accept, request.format)
-    return Answer(result.serialize(fmt.engine), fmt.content_type)
+    if result.kind == "graph":
+        negotiate(GRAPH_FORMATS, accept, request.format)  # 406 before evaluating
+        return answer_graph(_take(result.engine_result, max_rows, "triples"), accept, request.format)
+    fmt = negotiate(RESULT_FORMATS, accept, request.format)
+    write_solutions, write_boolean = SOLUTION_WRITERS[fmt.media_type]
+    if result.kind == "boolean":
+        return Answer(write_boolean(result.boolean), fmt.content_type)
+    variables = result.variables
+    solutions = _take(result.engine_result, max_rows, "rows")
+    rows = [tuple(solution[v] for v in variables) for solution in solutions]
+    return Answer(write_solutions(variables, rows), fmt.content_type)

@@ -1,0 +1,153 @@
+"""Query workers: user queries run in separate processes so a runaway query can be stopped.
+
+pyoxigraph has no query timeout or cancellation (Oxigraph issue #1926). Each worker process opens the store
+read-only and answers one query at a time; the server waits for the answer up to the time limit and, past it,
+kills the worker (freeing its CPU at once), answers 503 and starts a replacement. Writes happen in the server
+process; after each one the pool's generation is bumped and workers reopen their read-only view before the next
+query, so every query sees every write acknowledged before it started.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from .errors import NewsKGError, OverloadedError, QueryTimeoutError, StoreError
+from .sparql.endpoint import Answer, answer_query
+from .sparql.protocol import QueryRequest
+
+log = logging.getLogger("newskg.querypool")
+_CONTEXT = multiprocessing.get_context("spawn")
+
+
+def _worker_main(conn: Connection, store_path: str) -> None:
+    from .store import OxigraphStore
+
+    store, opened_generation = None, -1
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            return
+        if message is None:
+            return
+        generation, request, accept, max_rows = message
+        try:
+            for attempt in (1, 2):
+                try:
+                    if store is None or opened_generation != generation:
+                        store = OxigraphStore.read_only(Path(store_path))
+                        opened_generation = generation
+                    conn.send(answer_query(store, request, accept, max_rows))
+                    break
+                except StoreError:
+                    if attempt == 2:
+                        raise
+                    store = None  # files may have moved under a stale read-only view: reopen once
+        except NewsKGError as exc:
+            conn.send(exc)
+        except Exception as exc:  # our own fault: reported as a 500, never as the client's
+            log.exception("query worker failed")
+            conn.send(NewsKGError(f"query worker failed: {type(exc).__name__}: {exc}"))
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: multiprocessing.Process
+    conn: Connection
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except (OSError, BrokenPipeError):
+                self.process.kill()
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+class QueryPool:
+    """A fixed number of query worker processes over one on-disk store."""
+
+    def __init__(self, store_path: Path, *, workers: int, max_rows: int, queue_wait_s: float):
+        self.store_path = str(Path(store_path).resolve())
+        self.max_rows = max_rows
+        self.queue_wait_s = queue_wait_s
+        self._generation = 0
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        for _ in range(workers):
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        parent, child = _CONTEXT.Pipe()
+        process = _CONTEXT.Process(
+            target=_worker_main, args=(child, self.store_path), name="newskg-query-worker", daemon=True
+        )
+        process.start()
+        child.close()
+        worker = _Worker(process, parent)
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def _replace(self, worker: _Worker) -> None:
+        with self._lock:
+            self._all.discard(worker)
+        worker.stop(kill=True)
+        if not self._closed:
+            self._idle.put(self._spawn())
+
+    def data_changed(self) -> None:
+        """Tell the workers that a write was committed: they reopen before their next query."""
+        self._generation += 1
+
+    def run(self, request: QueryRequest, accept: str | None, timeout_s: float) -> Answer:
+        """Answer a query in a worker, within `timeout_s`; 503 past it or when every worker stays busy."""
+        started = time.monotonic()
+        try:
+            worker = self._idle.get(timeout=min(self.queue_wait_s, timeout_s))
+        except queue.Empty:
+            raise OverloadedError(
+                f"all {len(self._all)} query workers are busy; try again shortly"
+            ) from None
+        healthy = True
+        try:
+            worker.conn.send((self._generation, request, accept, self.max_rows))
+            remaining = max(0.0, timeout_s - (time.monotonic() - started))
+            if not worker.conn.poll(remaining):
+                healthy = False
+                raise QueryTimeoutError(f"the query ran past its time limit of {timeout_s:g} s and was stopped")
+            outcome = worker.conn.recv()
+        except (EOFError, OSError, BrokenPipeError) as exc:
+            healthy = False
+            raise StoreError(f"a query worker died: {exc}") from exc
+        finally:
+            if healthy:
+                self._idle.put(worker)
+            else:
+                threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            workers = list(self._all)
+            self._all.clear()
+        for worker in workers:
+            worker.stop()

@@ -1,0 +1,292 @@
+"""SHACL validation of newskg data against ``shapes/newskg.shapes.ttl``, with pySHACL.
+
+How a dataset is validated
+--------------------------
+The data is a dataset: a default graph (backbone, article, claim metadata) and one named graph per claim whose IRI
+is the claim IRI (what is claimed, figures included), plus snapshot graphs. pySHACL validates a dataset graph by
+graph or as a union depending on its version (pySHACL issue #152; 0.40 validates the union of the default graph and
+the named graphs), and when an ontology is mixed in it copies the ontology into every named graph. Either way no
+triple pattern can tell a shape "the named graph called <claim> exists and holds triples".
+
+So :func:`validate` never hands pySHACL a dataset. It builds one plain :class:`rdflib.Graph` to validate:
+
+1. every triple of the data: its default graph *and* the content of every named graph (the union: figures live in
+   claim graphs and must be validated too; a claim graph's content is treated like any other data);
+2. for every named graph ``G`` of the data holding ``N`` triples, the marker triple
+   ``G nkgsh:graphTripleCount N`` (``nkgsh:`` = ``https://w3id.org/newskg/shapes#``, declared in the shapes file as
+   internal vocabulary; never stored, and any such triple in the input is dropped first so data cannot fake it).
+   The claim shape's SHACL-SPARQL constraint asks for a count above zero on the claim IRI;
+3. the ontology (so ``sh:targetClass`` and ``sh:class`` follow ``rdfs:subClassOf`` without inference);
+4. the context: stored descriptions of resources the data refers to (a Graph, or a Dataset treated like the data,
+   so a stored claim graph that the candidate does not repeat can be passed along and gets its marker too).
+
+pySHACL then runs once over that graph, with SHACL-SPARQL (``advanced=True``), no inference (entailments are
+materialised elsewhere; ``inference="rdfs"`` would recompute a closure on every call), in place (the graph is our
+own throw-away copy).
+
+Which results are reported
+--------------------------
+Only results whose focus node is *described by the data*: the subject of a triple in any graph of the data, or the
+name of one of its named graphs. Nodes that occur only in the ontology or the context (or only as objects in the
+data) were validated when they were written; reporting their old problems would block an unrelated write and the
+caller could not fix them in this request. The cross-node rules are written from both ends (a claim checks its
+withdrawal, a withdrawal checks its claim), so a problem the candidate introduces is reported on a node the
+candidate describes. ``conforms`` is true when no kept result has severity ``sh:Violation``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyshacl
+import rdflib
+from pyparsing import ParseBaseException
+from pyshacl.errors import ReportableRuntimeError
+from rdflib import BNode, Literal, URIRef
+from rdflib.graph import ConjunctiveGraph, Dataset
+from rdflib.namespace import RDF, SH, XSD
+
+from newskg.errors import NewsKGError
+
+NKGSH = rdflib.Namespace("https://w3id.org/newskg/shapes#")
+GRAPH_TRIPLE_COUNT = NKGSH.graphTripleCount
+SHAPES_RELATIVE_PATH = Path("shapes") / "newskg.shapes.ttl"
+
+
+class ShapesError(NewsKGError):
+    """The shapes themselves are broken: a server fault, not a validation result."""
+
+    status = 500
+    title = "Shapes error"
+
+
+@dataclass
+class ValidationResult:
+    """One sh:ValidationResult, flattened to strings."""
+
+    focus_node: str
+    path: str | None
+    value: str | None
+    severity: str
+    message: str
+    source_shape: str
+
+    def to_json(self) -> dict:
+        """The result as a JSON-ready dict."""
+        return {
+            "focus_node": self.focus_node,
+            "path": self.path,
+            "value": self.value,
+            "severity": self.severity,
+            "message": self.message,
+            "source_shape": self.source_shape,
+        }
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of a validation: conformance, the results, and the sh:ValidationReport graph."""
+
+    conforms: bool
+    results: list[ValidationResult]
+    graph: rdflib.Graph = field(repr=False)
+
+    def to_json(self) -> dict:
+        """{"conforms": ..., "results": [...]}."""
+        return {"conforms": self.conforms, "results": [result.to_json() for result in self.results]}
+
+    def messages(self) -> list[str]:
+        """All result messages, for logs and tests."""
+        return [result.message for result in self.results]
+
+
+def find_shapes_file(start: Path | None = None) -> Path:
+    """The shapes file: ``shapes/newskg.shapes.ttl`` in the first folder upward from this module (or ``start``)."""
+    origins = [start] if start is not None else [Path(__file__).resolve().parent, Path.cwd()]
+    for origin in origins:
+        for folder in [origin, *origin.parents]:
+            candidate = folder / SHAPES_RELATIVE_PATH
+            if candidate.is_file():
+                return candidate
+    raise ShapesError(f"cannot find {SHAPES_RELATIVE_PATH} above {', '.join(str(o) for o in origins)}")
+
+
+def load_shapes(path: str | Path | None = None) -> rdflib.Graph:
+    """Parse the shapes file (default: the repository's) and check that its SPARQL constraints parse."""
+    shapes_path = Path(path) if path is not None else find_shapes_file()
+    shapes = rdflib.Graph()
+    try:
+        shapes.parse(shapes_path, format="turtle")
+    except FileNotFoundError as exc:
+        raise ShapesError(f"shapes file not found: {shapes_path}") from exc
+    except (SyntaxError, ValueError, ParseBaseException) as exc:
+        raise ShapesError(f"shapes file {shapes_path} does not parse: {exc}") from exc
+    check_sparql_constraints(shapes)
+    return shapes
+
+
+def check_sparql_constraints(shapes: rdflib.Graph) -> None:
+    """Raise ShapesError if an sh:select/sh:ask query of the shapes does not parse (pySHACL parses them lazily)."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    prefixes = {
+        str(prefix): str(namespace)
+        for declaration in shapes.objects(None, SH.declare)
+        for prefix in shapes.objects(declaration, SH.prefix)
+        for namespace in shapes.objects(declaration, SH.namespace)
+    }
+    for predicate in (SH.select, SH.ask):
+        for node, query in shapes.subject_objects(predicate):
+            try:
+                prepareQuery(str(query), initNs=prefixes)
+            except Exception as exc:  # rdflib raises pyparsing and plain exceptions alike
+                raise ShapesError(f"SPARQL constraint {node} does not parse: {exc}") from exc
+
+
+def validate(
+    data: rdflib.Dataset | rdflib.Graph,
+    shapes: rdflib.Graph,
+    ontology: rdflib.Graph | None = None,
+    context: rdflib.Graph | rdflib.Dataset | None = None,
+) -> ValidationReport:
+    """Validate the data (default graph and named graphs) with the ontology and context available for class checks."""
+    target = rdflib.Graph()
+    described: set[rdflib.term.Node] = set()
+    for graph_name, triples in _graphs_of(data):
+        if graph_name is not None:
+            described.add(graph_name)
+        for triple in triples:
+            described.add(triple[0])
+    for source in (data, context):
+        if source is not None:
+            _flatten_into(target, source)
+    if ontology is not None:
+        for triple in ontology:
+            target.add(triple)
+
+    try:
+        _, report_graph, _ = pyshacl.validate(
+            target,
+            shacl_graph=shapes,
+            advanced=True,
+            inference="none",
+            inplace=True,
+            allow_infos=True,
+            allow_warnings=True,
+        )
+    except (ReportableRuntimeError, ParseBaseException) as exc:
+        raise ShapesError(f"the shapes could not be applied: {exc}") from exc
+
+    kept_nodes = [
+        node
+        for node in report_graph.subjects(RDF.type, SH.ValidationResult)
+        if report_graph.value(node, SH.focusNode) in described
+    ]
+    results = sorted(
+        (_result_from(report_graph, node, shapes) for node in kept_nodes),
+        key=lambda r: (r.focus_node, r.source_shape, r.path or "", r.message, r.value or ""),
+    )
+    conforms = not any(result.severity == "Violation" for result in results)
+    return ValidationReport(conforms=conforms, results=results, graph=_report_graph(report_graph, kept_nodes, conforms))
+
+
+def _graphs_of(source: rdflib.Graph) -> Iterator[tuple[URIRef | None, Iterable]]:
+    """(name, triples) for each graph of a source; name None for the default graph or a plain Graph."""
+    if isinstance(source, ConjunctiveGraph):  # rdflib's Dataset is a ConjunctiveGraph
+        default_id = source.default_context.identifier
+        contexts = source.graphs() if isinstance(source, Dataset) else source.contexts()
+        for graph in contexts:
+            if graph.identifier == default_id:
+                yield None, graph.triples((None, None, None))
+            else:
+                yield graph.identifier, graph.triples((None, None, None))
+    else:
+        yield None, source.triples((None, None, None))
+
+
+def _flatten_into(target: rdflib.Graph, source: rdflib.Graph) -> None:
+    """Add every triple of every graph of source to target, and a triple-count marker per named graph."""
+    for graph_name, triples in _graphs_of(source):
+        count = 0
+        for triple in triples:
+            if triple[1] == GRAPH_TRIPLE_COUNT:
+                continue
+            target.add(triple)
+            count += 1
+        if graph_name is not None:
+            previous = target.value(graph_name, GRAPH_TRIPLE_COUNT)
+            total = count + (int(previous) if previous is not None else 0)
+            target.set((graph_name, GRAPH_TRIPLE_COUNT, Literal(total, datatype=XSD.integer)))
+
+
+def _text(node: rdflib.term.Node | None) -> str | None:
+    return None if node is None else str(node)
+
+
+def _result_from(report: rdflib.Graph, node: rdflib.term.Node, shapes: rdflib.Graph) -> ValidationResult:
+    severity = report.value(node, SH.resultSeverity)
+    messages = sorted(str(m) for m in report.objects(node, SH.resultMessage))
+    path = report.value(node, SH.resultPath)
+    return ValidationResult(
+        focus_node=str(report.value(node, SH.focusNode)),
+        path=_path_text(report, path),
+        value=_text(report.value(node, SH.value)),
+        severity=str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",
+        message=" / ".join(messages),
+        source_shape=_shape_name(shapes, report.value(node, SH.sourceShape)),
+    )
+
+
+def _path_text(report: rdflib.Graph, path: rdflib.term.Node | None) -> str | None:
+    """An IRI path as its IRI; a complex path (a blank node) in SPARQL property-path syntax."""
+    if path is None:
+        return None
+    if isinstance(path, URIRef):
+        return str(path)
+    alternatives = report.value(path, SH.alternativePath)
+    if alternatives is not None:
+        members = rdflib.collection.Collection(report, alternatives)
+        return "|".join(f"<{member}>" for member in members)
+    inverse = report.value(path, SH.inversePath)
+    if inverse is not None:
+        return f"^<{inverse}>"
+    return str(path)
+
+
+def _shape_name(shapes: rdflib.Graph, shape: rdflib.term.Node | None) -> str:
+    """The shape's IRI; for a blank property shape, the IRI of the node shape holding it."""
+    if shape is None:
+        return ""
+    if isinstance(shape, URIRef):
+        return str(shape)
+    for parent in shapes.subjects(SH.property, shape):
+        if isinstance(parent, URIRef):
+            return str(parent)
+    return str(shape)
+
+
+def _report_graph(report: rdflib.Graph, kept: list[rdflib.term.Node], conforms: bool) -> rdflib.Graph:
+    """A sh:ValidationReport graph holding only the kept results (with their blank-node paths and details)."""
+    graph = rdflib.Graph()
+    for prefix, namespace in report.namespaces():
+        graph.bind(prefix, namespace)
+    graph.bind("sh", SH)
+    root = BNode()
+    graph.add((root, RDF.type, SH.ValidationReport))
+    graph.add((root, SH.conforms, Literal(conforms)))
+    for node in kept:
+        graph.add((root, SH.result, node))
+        _copy_closure(report, graph, node, set())
+    return graph
+
+
+def _copy_closure(source: rdflib.Graph, target: rdflib.Graph, node: rdflib.term.Node, seen: set) -> None:
+    if node in seen:
+        return
+    seen.add(node)
+    for _, predicate, obj in source.triples((node, None, None)):
+        target.add((node, predicate, obj))
+        if isinstance(obj, BNode):
+            _copy_closure(source, target, obj, seen)
