@@ -51,7 +51,7 @@ def parse_dataset(data: bytes | str, rdf_format, *, base_iri: str | None = None)
     dataset = rdflib.Dataset()
     try:
         for quad in ox.parse(data, rdf_format, base_iri=base_iri):
-            graph = dataset.graph(to_rdflib(quad.graph_name)) if not isinstance(quad.graph_name, ox.DefaultGraph) else dataset.default_context
+            graph = dataset.graph(to_rdflib(quad.graph_name)) if not isinstance(quad.graph_name, ox.DefaultGraph) else dataset.default_graph
             graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     except SyntaxError as exc:
         raise RdfSyntaxError(str(exc), line=getattr(exc, "lineno", None), column=getattr(exc, "offset", None)) from exc
