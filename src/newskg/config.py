@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     base_iri: str = Field(
         "https://w3id.org/newskg/", description="Base of the IRIs the graph mints (served under the same paths)."
     )
+    reasoner: str = Field(
+        "auto", pattern="^(auto|owlrl|reasonable)$",
+        description="OWL 2 RL engine: owlrl (reference), reasonable (same entailments, faster), auto (reasonable).",
+    )
+    infer_default: bool = Field(False, description="Whether queries include entailments when `infer` is not given.")
     service_allow: str = Field(
         "https://query.wikidata.org/sparql",
         description="Comma-separated endpoints that SERVICE and LOAD may reach (the Wikidata mirror is added).",

@@ -82,6 +82,11 @@ class NotAcceptableError(NewsKGError):
     title = "Not acceptable"
 
 
+class ConflictError(NewsKGError):
+    status = 409
+    title = "Conflict"
+
+
 class PayloadTooLargeError(NewsKGError):
     status = 413
     title = "Payload too large"
@@ -95,6 +100,11 @@ class UnsupportedMediaTypeError(NewsKGError):
 class ShaclViolationError(NewsKGError):
     status = 422
     title = "SHACL violation"
+
+
+class InconsistencyError(NewsKGError):
+    status = 422
+    title = "OWL 2 RL inconsistency"
 
 
 class QueryTimeoutError(NewsKGError):

@@ -15,8 +15,9 @@ from .config import Settings
 import pyoxigraph as ox
 
 from .errors import NotFoundError, StoreError
-from .rdfio import parse_quads
+from .rdfio import parse_quads, quads_as_insert_data
 from .sparql.formats import format_for_path
+from .gate import WriteGate
 from .querypool import QueryPool
 from .sparql.description import service_description, void_description
 from .sparql.endpoint import Answer, answer_query
@@ -58,18 +59,6 @@ def _graph_ref(graph: str) -> str:
     return "DEFAULT" if graph == "" else f"GRAPH <{graph}>"
 
 
-def _quads_as_sparql(quads) -> str:
-    by_graph: dict[str, list[str]] = {}
-    for quad in quads:
-        key = "" if isinstance(quad.graph_name, ox.DefaultGraph) else str(quad.graph_name)
-        by_graph.setdefault(key, []).append(f"{quad.subject} {quad.predicate} {quad.object} .")
-    parts = []
-    for key, lines in by_graph.items():
-        body = "\n".join(lines)
-        parts.append(body if key == "" else f"GRAPH {key} {{\n{body}\n}}")
-    return "\n".join(parts)
-
-
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -81,7 +70,8 @@ class KnowledgeGraph:
         self.settings = settings
         self.store = store
         self.pool: QueryPool | None = None
-        self._write_lock = threading.Lock()
+        self.write_lock = threading.RLock()
+        self.gate = WriteGate(self)
 
     @classmethod
     def open(cls, settings: Settings, *, store: Store | None = None) -> "KnowledgeGraph":
@@ -141,9 +131,9 @@ class KnowledgeGraph:
 
     def load_file(self, path: Path, *, graph: str | None = None, wrap: Callable | None = None) -> None:
         """Bulk-load one RDF file (syntax by extension) without the SHACL gate: an admin action."""
-        with self._write_lock:
+        with self.write_lock:
             self.store.bulk_load_file(Path(path), format_for_path(path), graph=graph, wrap=wrap)
-            self._committed()
+            self.committed()
 
     # --- reading -------------------------------------------------------------------------------------
     def query(
@@ -174,11 +164,14 @@ class KnowledgeGraph:
     def update(self, sparql: str) -> None:
         """Apply a SPARQL update atomically; writes are serialised."""
         check_remote_targets(sparql, self.settings.service_allowlist())
-        with self._write_lock:
+        with self.write_lock:
             self.store.update(sparql)
-            self._committed()
+            self.committed()
 
-    def _committed(self) -> None:
+    def committed(self, *, durable: bool = False) -> None:
+        """After a write: make it durable if asked (on disk before we answer), and tell the query workers."""
+        if durable and isinstance(self.store, OxigraphStore):
+            self.store.flush()
         if self.pool is not None:
             self.pool.data_changed()
 
@@ -209,20 +202,20 @@ class KnowledgeGraph:
         if graph:
             operations.append(f"CREATE SILENT GRAPH <{graph}>")
         if quads:
-            operations.append("INSERT DATA { " + _quads_as_sparql(quads) + " }")
-        with self._write_lock:
+            operations.append("INSERT DATA { " + quads_as_insert_data(quads) + " }")
+        with self.write_lock:
             if operations:
                 self.store.update(" ;\n".join(operations))
-            self._committed()
+            self.committed()
         return created
 
     def delete_graph(self, graph: str) -> None:
         """Remove one graph ("" empties the default graph); 404 when it does not exist."""
-        with self._write_lock:
+        with self.write_lock:
             if not self.graph_exists(graph):
                 raise NotFoundError(f"no graph <{graph}> in the store")
             self.store.update(f"DROP {_graph_ref(graph)}")
-            self._committed()
+            self.committed()
 
     # --- descriptions ----------------------------------------------------------------------------------
     def service_description(self, endpoint: str) -> list:

@@ -46,18 +46,53 @@ def parse_quads(data: bytes | str, rdf_format, *, into_graph: str | None = None,
     return [ox.Quad(q.subject, q.predicate, q.object, target) for q in quads]
 
 
+def from_rdflib(term):
+    """One rdflib term as the equal pyoxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or rdflib.XSD.string)))
+
+
+def quads_to_dataset(quads) -> rdflib.Dataset:
+    """pyoxigraph quads as an rdflib Dataset (default graph plus named graphs)."""
+    dataset = rdflib.Dataset()
+    for quad in quads:
+        if isinstance(quad.graph_name, ox.DefaultGraph):
+            graph = dataset.default_graph
+        else:
+            graph = dataset.graph(to_rdflib(quad.graph_name))
+        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+    return dataset
+
+
+def quads_as_insert_data(quads) -> str:
+    """The body of a SPARQL INSERT DATA / DELETE DATA block holding these quads."""
+    by_graph: dict[str, list[str]] = {}
+    for quad in quads:
+        key = "" if isinstance(quad.graph_name, ox.DefaultGraph) else str(quad.graph_name)
+        by_graph.setdefault(key, []).append(f"{quad.subject} {quad.predicate} {quad.object} .")
+    parts = []
+    for key, lines in by_graph.items():
+        body = "\n".join(lines)
+        parts.append(body if key == "" else f"GRAPH {key} {{\n{body}\n}}")
+    return "\n".join(parts)
+
+
 def parse_dataset(data: bytes | str, rdf_format, *, base_iri: str | None = None) -> rdflib.Dataset:
     """Parse any RDF syntax into an rdflib Dataset (default graph plus named graphs); 400 with position on error."""
-    dataset = rdflib.Dataset()
-    try:
-        for quad in ox.parse(data, rdf_format, base_iri=base_iri):
-            graph = dataset.graph(to_rdflib(quad.graph_name)) if not isinstance(quad.graph_name, ox.DefaultGraph) else dataset.default_graph
-            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
-    except SyntaxError as exc:
-        raise RdfSyntaxError(str(exc), line=getattr(exc, "lineno", None), column=getattr(exc, "offset", None)) from exc
-    except ValueError as exc:
-        raise RdfSyntaxError(str(exc)) from exc
-    return dataset
+    return quads_to_dataset(parse_quads(data, rdf_format, base_iri=base_iri))
+
+
+def parse_graph(data: bytes | str, rdf_format) -> rdflib.Graph:
+    """Parse RDF into one rdflib Graph (every triple, whatever graph it came in)."""
+    graph = rdflib.Graph()
+    for quad in parse_quads(data, rdf_format):
+        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+    return graph
 
 
 def parse_rdf_file(path: Path) -> rdflib.Dataset:

@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from .. import __version__
 from ..config import Settings
 from ..kg import KnowledgeGraph
-from . import health, sparql, store
+from . import assertions, health, sparql, store, validation
 from .errors import add_error_handlers
 
 
@@ -31,6 +31,8 @@ def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = Non
     app.state.kg = kg
     app.include_router(sparql.router)
     app.include_router(store.router)
+    app.include_router(validation.router)
+    app.include_router(assertions.router)
     app.include_router(health.router)
     app.add_middleware(
         CORSMiddleware,

@@ -1,0 +1,64 @@
+"""Validation in context: the stored descriptions of the resources a candidate refers to.
+
+Validating a candidate alone gives false violations (referenced nodes look untyped); validating it merged into the
+whole store does not scale (performance study). The context is the middle way: for every IRI the candidate
+mentions, its stored description (outgoing triples in the default graph), then the descriptions of what those
+point to (two hops: a claim's time span and its bounds, an event's place), and the named graphs the candidate
+names or refers to (so a stored claim graph counts as non-empty). Bounded by `MAX_NODES` per hop.
+"""
+
+from __future__ import annotations
+
+import rdflib
+from rdflib.term import URIRef
+
+from .rdfio import to_rdflib
+from .store import Store
+
+MAX_NODES = 2_000
+_CHUNK = 200
+
+
+def _iris(terms) -> set[str]:
+    return {str(t) for t in terms if isinstance(t, URIRef)}
+
+
+def _describe(store: Store, iris: list[str], into: rdflib.Dataset) -> set[str]:
+    """Add the default-graph descriptions of `iris` to `into`; return the IRIs they point to."""
+    pointed: set[str] = set()
+    for start in range(0, len(iris), _CHUNK):
+        values = " ".join(f"<{iri}>" for iri in iris[start : start + _CHUNK])
+        result = store.query(f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}")
+        for row in result.rows():
+            triple = (to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"]))
+            into.default_graph.add(triple)
+            if isinstance(triple[2], URIRef):
+                pointed.add(str(triple[2]))
+    return pointed
+
+
+def _named_graphs(store: Store, iris: list[str], into: rdflib.Dataset) -> None:
+    for start in range(0, len(iris), _CHUNK):
+        values = " ".join(f"<{iri}>" for iri in iris[start : start + _CHUNK])
+        result = store.query(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+        for row in result.rows():
+            graph = into.graph(URIRef(row["g"].value))
+            graph.add((to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"])))
+
+
+def stored_context(store: Store, candidate: rdflib.Dataset, ontology: rdflib.Graph, exclude_graphs=()) -> rdflib.Dataset:
+    """The stored descriptions of what the candidate mentions, two hops deep, and the graphs it names."""
+    context = rdflib.Dataset()
+    ontology_terms = _iris(ontology.subjects())
+    mentioned: set[str] = set()
+    for s, p, o, g in candidate.quads((None, None, None, None)):
+        mentioned |= _iris((s, o))
+        if g is not None and isinstance(g, URIRef) and str(g) != str(rdflib.graph.DATASET_DEFAULT_GRAPH_ID):
+            mentioned.add(str(g))
+    first = sorted(mentioned - ontology_terms)[:MAX_NODES]
+    pointed = _describe(store, first, context)
+    second = sorted(pointed - ontology_terms - set(first))[:MAX_NODES]
+    _describe(store, second, context)
+    graphs = [iri for iri in first if iri not in set(exclude_graphs)]
+    _named_graphs(store, graphs, context)
+    return context
