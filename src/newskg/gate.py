@@ -8,7 +8,10 @@ in one transaction only when it conforms and keeps the graph consistent.
 from __future__ import annotations
 
 import hashlib
+import shutil
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
@@ -16,13 +19,16 @@ from rdflib.term import URIRef
 
 from . import assertions, vocab
 from .context import stored_context
-from .errors import ConflictError, InconsistencyError, NotFoundError
+from .errors import ConflictError, InconsistencyError, NotFoundError, QuerySyntaxError
 from .ontology import load_ontology
-from .rdfio import from_rdflib, to_rdflib
+from .rdfio import from_rdflib, quads_as_insert_data, quads_to_dataset, to_rdflib
+from .sparql.update import update_shape
 from .reasoning import entailments
 from .validation import ShapesError, ValidationReport, load_shapes, validate
 
 INFERENCE_MODES = ("none", "rdfs", "owlrl")
+_W3C = ("http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2000/01/rdf-schema#",
+        "http://www.w3.org/2002/07/owl#", "http://www.w3.org/2001/XMLSchema#")
 
 
 @dataclass
@@ -48,6 +54,16 @@ def _rdfs_closure(graph: rdflib.Graph) -> set:
         work.add(triple)
     owlrl.DeductiveClosure(owlrl.RDFS_Semantics).expand(work)
     return set(work) - set(graph)
+
+
+def _subjects_of(store, graphs: set[str], limit: int = 20_000) -> set[str]:
+    """IRI subjects of the given graphs ("" = the default graph), as a graph-level operation left them."""
+    subjects: set[str] = set()
+    for graph in graphs:
+        pattern = "?s ?p ?o" if graph == "" else f"GRAPH <{graph}> {{ ?s ?p ?o }}"
+        rows = store.query(f"SELECT DISTINCT ?s WHERE {{ {pattern} }} LIMIT {limit}").rows()
+        subjects |= {row["s"].value for row in rows if isinstance(row["s"], ox.NamedNode)}
+    return subjects
 
 
 class WriteGate:
@@ -121,6 +137,83 @@ class WriteGate:
             )
         return found.triples
 
+    # --- updates and graph store writes -----------------------------------------------------------------
+    def _described(self, store, iris: set[str], graphs: set[str]) -> rdflib.Dataset:
+        """The default-graph descriptions of `iris` (and of what points at them), and the named `graphs`, in `store`."""
+        dataset = rdflib.Dataset()
+        ontology_terms = {str(t) for t in self.ontology().subjects()}
+        wanted = sorted(i for i in iris if "://" in i and i not in ontology_terms and not i.startswith(_W3C))[:20_000]
+        for start in range(0, len(wanted), 200):
+            values = " ".join(f"<{i}>" for i in wanted[start : start + 200])
+            for row in store.query(
+                f"SELECT ?s ?p ?o WHERE {{ VALUES ?x {{ {values} }} {{ ?x ?p ?o BIND(?x AS ?s) }} UNION {{ ?s ?p ?x BIND(?x AS ?o) }} }}"
+            ).rows():
+                dataset.default_graph.add((to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"])))
+        for graph in sorted(graphs):
+            for row in store.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}").rows():
+                dataset.graph(URIRef(graph)).add((to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"])))
+        return dataset
+
+    def _check(self, candidate: rdflib.Dataset, context_store, replaced: tuple = ()) -> set:
+        """Validate a candidate against the state in `context_store`; 422 when it fails; its entailments if not."""
+        context = stored_context(context_store, candidate, self.ontology(), exclude_graphs=replaced)
+        report = self.validate(candidate, context=context)
+        if not report.conforms:
+            raise assertions.refuse(report)
+        return self._consistency(candidate, context)
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Apply a SPARQL update only if the resources it touches still conform afterwards (one transaction)."""
+        shape = update_shape(sparql)
+        store = self.kg.store
+        with self.kg.write_lock:
+            folder = Path(tempfile.mkdtemp(prefix=".scratch-", dir=Path(store.path).parent))
+            shutil.rmtree(folder)
+            scratch = store.scratch_copy(folder)
+            try:
+                scratch.update(sparql, base_iri=base_iri)  # a syntax error surfaces here, as the user's own
+                touched = set(shape.iris) | self._bound_by_where(shape, base_iri)
+                graphs = {g for g in scratch.named_graphs() if g in touched} if shape.graph_operations else set()
+                if shape.graph_operations:
+                    touched |= _subjects_of(scratch, graphs | {""})
+                candidate = self._described(scratch, touched, {g for g in graphs if g})
+                has_data = next(iter(candidate.quads((None, None, None, None))), None) is not None
+                entailed = self._check(candidate, scratch) if has_data else set()
+            finally:
+                scratch.close()
+                shutil.rmtree(folder, ignore_errors=True)
+            store.update(sparql, base_iri=base_iri)
+            self._store_entailments(entailed)
+            self.kg.committed(durable=True)
+
+    def _bound_by_where(self, shape, base_iri: str | None) -> set[str]:
+        """The IRIs the update's WHERE patterns bind in the live store (the resources it may change)."""
+        bound: set[str] = set()
+        for group in shape.where_groups:
+            query = f"{shape.prologue}\nSELECT * WHERE {group} LIMIT 20000"
+            try:
+                rows = self.kg.store.query(query, base_iri=base_iri).rows()
+            except QuerySyntaxError:
+                continue  # a pattern that needs its operation's USING/WITH context: its IRIs are in shape.iris
+            bound |= {term.value for row in rows for term in row.values() if isinstance(term, ox.NamedNode)}
+        return bound
+
+    def write_graph(self, graph: str | None, quads: list, operations: list[str], *, replace: bool) -> None:
+        """Apply a Graph Store write (already turned into `operations`) if its content conforms in context."""
+        with self.kg.write_lock:
+            candidate = quads_to_dataset(quads)
+            replaced = (graph,) if replace and graph else ()
+            entailed = self._check(candidate, self.kg.store, replaced) if quads else set()
+            if operations:
+                self.kg.store.update(" ;\n".join(operations))
+            self._store_entailments(entailed)
+            self.kg.committed(durable=True)
+
+    def _store_entailments(self, entailed: set) -> None:
+        if entailed:
+            body = "\n".join(" ".join(str(from_rdflib(x)) for x in t) + " ." for t in sorted(entailed))
+            self.kg.store.update(f"INSERT DATA {{ GRAPH <{vocab.INFERRED_GRAPH}> {{\n{body}\n}} }}")
+
     # --- assertions ---------------------------------------------------------------------------------
     def submit(self, data: bytes, rdf_format, submitter: str) -> GateOutcome:
         """Validate and store an assertion with provenance; the same content twice is stored once."""
@@ -164,6 +257,25 @@ class WriteGate:
             self._refresh_entailments_of(subjects)
             self.kg.committed(durable=True)
             return self.get(assertion_id)
+
+    def refresh_all(self, engine: str | None = None):
+        """Recompute the entailments of ontology + the whole default graph and replace the inferred graph."""
+        store = self.kg.store
+        data = rdflib.Graph()
+        for row in store.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }").engine_result:
+            data.add((to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"])))
+        found = entailments(data, self.ontology(), engine or self.kg.settings.reasoner)
+        if found.inconsistencies:
+            raise InconsistencyError("the stored graph is inconsistent under OWL 2 RL",
+                                     detail={"inconsistencies": found.inconsistencies})
+        quads = [ox.Quad(*(from_rdflib(x) for x in t), ox.NamedNode(vocab.INFERRED_GRAPH)) for t in found.triples]
+        with self.kg.write_lock:
+            update = f"DROP SILENT GRAPH <{vocab.INFERRED_GRAPH}>"
+            if quads:
+                update += " ;\nINSERT DATA {\n" + quads_as_insert_data(quads) + "\n}"
+            store.update(update)
+            self.kg.committed(durable=True)
+        return found
 
     def _refresh_entailments_of(self, subjects: set[str]) -> None:
         """Recompute the entailments about `subjects` from what the store now holds (scoped refresh)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import logging
@@ -127,6 +128,8 @@ class KnowledgeGraph:
             self.store.load(seed.path.read_bytes(), format_for_path(seed.path), graph=seed.graph)
             self._record_load(key, digest)
             loaded.append(seed.path)
+        if loaded:
+            self.gate.refresh_all()
         return loaded
 
     def load_file(self, path: Path, *, graph: str | None = None, wrap: Callable | None = None) -> None:
@@ -155,18 +158,19 @@ class KnowledgeGraph:
     def answer(self, request: QueryRequest, accept: str | None) -> Answer:
         """Answer a user's query within its time limit, serialized in the negotiated format."""
         check_remote_targets(request.query, self.settings.service_allowlist())
+        infer = self.settings.infer_default if request.infer is None else request.infer
+        if infer and not request.default_graphs and not request.union_default_graph:
+            request = dataclasses.replace(request, default_graphs=["", vocab.INFERRED_GRAPH])
         limit = self.settings.query_timeout_s
         timeout_s = min(request.timeout_s, limit) if request.timeout_s else limit
         if self.pool is not None:
             return self.pool.run(request, accept, timeout_s)
         return answer_query(self.store, request, accept, self.settings.max_result_rows)
 
-    def update(self, sparql: str) -> None:
-        """Apply a SPARQL update atomically; writes are serialised."""
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Apply a SPARQL update atomically, through the write gate; writes are serialised."""
         check_remote_targets(sparql, self.settings.service_allowlist())
-        with self.write_lock:
-            self.store.update(sparql)
-            self.committed()
+        self.gate.update(sparql, base_iri=base_iri)
 
     def committed(self, *, durable: bool = False) -> None:
         """After a write: make it durable if asked (on disk before we answer), and tell the query workers."""
@@ -203,10 +207,7 @@ class KnowledgeGraph:
             operations.append(f"CREATE SILENT GRAPH <{graph}>")
         if quads:
             operations.append("INSERT DATA { " + quads_as_insert_data(quads) + " }")
-        with self.write_lock:
-            if operations:
-                self.store.update(" ;\n".join(operations))
-            self.committed()
+        self.gate.write_graph(graph, quads, operations, replace=replace)
         return created
 
     def delete_graph(self, graph: str) -> None:

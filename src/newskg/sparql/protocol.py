@@ -19,6 +19,8 @@ class QueryRequest:
     union_default_graph: bool = False
     format: str | None = None
     timeout_s: float | None = None
+    base_iri: str | None = None  # the service's base for relative IRIs: the endpoint (Protocol §2.1.4)
+    infer: bool | None = None
 
 
 @dataclass
@@ -26,6 +28,7 @@ class UpdateRequest:
     update: str
     using_graphs: list[str] = field(default_factory=list)
     using_named_graphs: list[str] = field(default_factory=list)
+    base_iri: str | None = None
 
 
 @dataclass
@@ -59,6 +62,14 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in ("true", "1", "yes", "on")
 
 
+def _optional_flag(value: str | None) -> bool | None:
+    if value is None or value == "":
+        return None
+    if value.strip().lower() not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+        raise ProtocolError(f"expected true or false, got {value!r}")
+    return _flag(value)
+
+
 def _timeout(value: str | None) -> float | None:
     if value is None or value == "":
         return None
@@ -71,19 +82,22 @@ def _timeout(value: str | None) -> float | None:
     return seconds
 
 
-def _query_request(params: list[tuple[str, str]], query: str) -> QueryRequest:
+def _query_request(params: list[tuple[str, str]], query: str, base_iri: str | None) -> QueryRequest:
     return QueryRequest(
+        base_iri=base_iri,
         query=query,
         default_graphs=_all(params, "default-graph-uri"),
         named_graphs=_all(params, "named-graph-uri"),
         union_default_graph=_flag(_single(params, "union-default-graph")),
         format=_single(params, "format"),
         timeout_s=_timeout(_single(params, "timeout")),
+        infer=_optional_flag(_single(params, "infer")),
     )
 
 
-def _update_request(params: list[tuple[str, str]], update: str) -> UpdateRequest:
+def _update_request(params: list[tuple[str, str]], update: str, base_iri: str | None) -> UpdateRequest:
     return UpdateRequest(
+        base_iri=base_iri,
         update=update,
         using_graphs=_all(params, "using-graph-uri"),
         using_named_graphs=_all(params, "using-named-graph-uri"),
@@ -98,9 +112,12 @@ def _decode(body: bytes) -> str:
 
 
 def parse_request(
-    method: str, content_type: str | None, query_string: str, body: bytes
+    method: str, content_type: str | None, query_string: str, body: bytes, base_iri: str | None = None
 ) -> QueryRequest | UpdateRequest | DescriptionRequest:
-    """Turn (method, content type, query string, body) into the operation it asks for, or raise."""
+    """Turn (method, content type, query string, body) into the operation it asks for, or raise.
+
+    `base_iri` is what relative IRIs in the query or update resolve against when it declares no BASE.
+    """
     url_params = parse_qsl(query_string, keep_blank_values=True)
     method = method.upper()
     if method in ("GET", "HEAD"):
@@ -109,7 +126,7 @@ def parse_request(
         query = _single(url_params, "query")
         if query is None:
             return DescriptionRequest(format=_single(url_params, "format"))
-        return _query_request(url_params, query)
+        return _query_request(url_params, query, base_iri)
     if method != "POST":
         raise MethodNotAllowedError(f"{method} is not allowed on the SPARQL endpoint; use GET or POST")
 
@@ -121,18 +138,18 @@ def parse_request(
         if queries and updates:
             raise ProtocolError("a request carries either 'query' or 'update', not both")
         if updates:
-            return _update_request(params, _single(params, "update"))
+            return _update_request(params, _single(params, "update"), base_iri)
         if queries:
-            return _query_request(params, _single(params, "query"))
+            return _query_request(params, _single(params, "query"), base_iri)
         raise ProtocolError("the form has neither a 'query' nor an 'update' parameter")
     if media == QUERY_BODY:
         if _all(url_params, "query"):
             raise ProtocolError("a query sent as the body must not also be a 'query' parameter")
-        return _query_request(url_params, _decode(body))
+        return _query_request(url_params, _decode(body), base_iri)
     if media == UPDATE_BODY:
         if _all(url_params, "update"):
             raise ProtocolError("an update sent as the body must not also be an 'update' parameter")
-        return _update_request(url_params, _decode(body))
+        return _update_request(url_params, _decode(body), base_iri)
     raise UnsupportedMediaTypeError(
         f"unsupported Content-Type {media or '(none)'!r}; use {FORM}, {QUERY_BODY} or {UPDATE_BODY}"
     )

@@ -6,6 +6,8 @@ top-level WHERE of a DELETE/INSERT operation, which is what the protocol defines
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..errors import ProtocolError
 from .federation import tokenize
 
@@ -34,3 +36,65 @@ def apply_update_dataset(update: str, using_graphs: list[str], using_named_graph
     for position in reversed(insert_at):
         update = update[:position] + clause + " " + update[position:]
     return update
+
+
+@dataclass
+class UpdateShape:
+    """What an update mentions: its prologue, the WHERE patterns of its operations, and its constant IRIs."""
+
+    prologue: str
+    where_groups: list[str]
+    iris: set[str]
+    graph_operations: bool
+
+
+_GRAPH_OPERATIONS = {"LOAD", "CLEAR", "DROP", "COPY", "MOVE", "ADD", "CREATE"}
+
+
+def update_shape(update: str) -> UpdateShape:
+    """Read an update's prologue, top-level WHERE groups and constant IRIs (prefixed names expanded)."""
+    tokens = tokenize(update)
+    prologue: list[str] = []
+    prefixes: dict[str, str] = {}
+    iris: set[str] = set()
+    groups: list[str] = []
+    graph_operations = False
+    depth = 0
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        word = token.text.upper() if token.kind == "word" else ""
+        if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2].kind == "iri":
+            prefixes[tokens[i + 1].text.rstrip(":")] = tokens[i + 2].text[1:-1]
+            prologue.append(f"PREFIX {tokens[i + 1].text} {tokens[i + 2].text}")
+            i += 3
+            continue
+        if word == "BASE" and i + 1 < len(tokens) and tokens[i + 1].kind == "iri":
+            prologue.append(f"BASE {tokens[i + 1].text}")
+            i += 2
+            continue
+        if token.kind == "iri":
+            iris.add(token.text[1:-1])
+        elif token.kind == "pname":
+            prefix, _, local = token.text.partition(":")
+            if prefix in prefixes:
+                iris.add(prefixes[prefix] + local)
+        if depth == 0 and word in _GRAPH_OPERATIONS:
+            graph_operations = True
+        if token.text == "{":
+            depth += 1
+        elif token.text == "}":
+            depth -= 1
+        elif depth == 0 and word == "WHERE":
+            j = i + 1
+            if j < len(tokens) and tokens[j].text == "{":
+                level, k = 0, j
+                while k < len(tokens):
+                    level += tokens[k].text == "{"
+                    level -= tokens[k].text == "}"
+                    if level == 0:
+                        break
+                    k += 1
+                groups.append(update[tokens[j].start : tokens[min(k, len(tokens) - 1)].end])
+        i += 1
+    return UpdateShape("\n".join(prologue), groups, iris, graph_operations)
