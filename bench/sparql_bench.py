@@ -1,0 +1,619 @@
+"""Benchmark newskg's SPARQL endpoint against the Oxigraph server and rdflib-endpoint, on loopback, in one run.
+
+    python bench/sparql_bench.py --triples 100000 --seed 42 --connections 1,8 --duration 20
+
+For each engine in turn: load the same synthetic corpus (bench/corpus.py, generated once and reused), start the
+server on a free 127.0.0.1 port, poll it until it answers, answer a fixed set of check queries (compared across
+engines by value afterwards), warm up, then fire the seeded query mix (bench/query_mix.py) from N client threads,
+each with one keep-alive HTTP connection, for a bounded time and a bounded number of requests; then stop it.
+Prints a table of throughput and latency per engine and the ratios, and writes everything as JSON to bench/out/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import json
+import math
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import corpus  # noqa: E402
+import query_mix  # noqa: E402
+
+OUT = HERE / "out"
+BIN = Path(sys.executable).parent
+ACCEPT = "application/sparql-results+json"
+TARGETS = {"throughput_vs_oxigraph": 0.7, "throughput_vs_rdflib_endpoint": 20.0, "lookup_p99_ms": 100.0}
+
+
+# --- servers ---------------------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB (Linux /proc)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (OSError, StopIteration):
+            pass
+    return round(total / 1024, 1)
+
+
+@dataclass
+class Engine:
+    """One SPARQL server: how to load the corpus, how to start it, and where its query endpoint is."""
+
+    name: str
+    workdir: Path
+    port: int = 0
+    proc: subprocess.Popen | None = None
+    load_s: float | None = None
+    ready_s: float | None = None
+    log: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    path = "/sparql"
+
+    def env(self) -> dict:
+        return dict(os.environ)
+
+    def load(self, corpus_file: Path) -> None: ...
+
+    def command(self, corpus_file: Path) -> list[str]: ...
+
+    def start(self, corpus_file: Path, ready_timeout_s: float) -> None:
+        self.port = free_port()
+        self.log = self.workdir / f"{self.name}.log"
+        log = open(self.log, "wb")
+        started = time.perf_counter()
+        self.proc = subprocess.Popen(self.command(corpus_file), stdout=log, stderr=subprocess.STDOUT,
+                                     env=self.env(), start_new_session=True)
+        wait_ready(self, ready_timeout_s)
+        self.ready_s = time.perf_counter() - started
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)  # the group of the server we started (and its query workers)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=15)
+
+    def log_tail(self, n: int = 15) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
+        except (OSError, AttributeError):
+            return ""
+
+
+class Newskg(Engine):
+    """Our service: `newskg load FILE --store DIR`, then `newskg serve --store DIR`, no seed data."""
+
+    def env(self) -> dict:
+        return {**os.environ, "NEWSKG_LOAD_SEED": "false"}
+
+    def load(self, corpus_file: Path) -> None:
+        store = self.workdir / "store"
+        shutil.rmtree(store, ignore_errors=True)
+        started = time.perf_counter()
+        run = subprocess.run([str(BIN / "newskg"), "load", str(corpus_file), "--store", str(store), "--quiet"],
+                             env=self.env(), capture_output=True, text=True)
+        if run.returncode != 0:
+            raise RuntimeError(f"newskg load failed ({run.returncode}): {run.stderr.strip()[-2000:]}")
+        self.load_s = time.perf_counter() - started
+
+    def command(self, corpus_file: Path) -> list[str]:
+        return [str(BIN / "newskg"), "serve", "--store", str(self.workdir / "store"), "--host", "127.0.0.1",
+                "--port", str(self.port), "--log-level", "warning"]
+
+
+class OxigraphServer(Engine):
+    """The Oxigraph server of the PyPI package `oxigraph`: `oxigraph load`, then `oxigraph serve`."""
+
+    path = "/query"
+
+    def load(self, corpus_file: Path) -> None:
+        store = self.workdir / "store"
+        shutil.rmtree(store, ignore_errors=True)
+        started = time.perf_counter()
+        run = subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(store), "--file", str(corpus_file)],
+                             capture_output=True, text=True)
+        if run.returncode != 0:
+            raise RuntimeError(f"oxigraph load failed ({run.returncode}): {run.stderr.strip()[-2000:]}")
+        self.load_s = time.perf_counter() - started
+
+    def command(self, corpus_file: Path) -> list[str]:
+        return [str(BIN / "oxigraph"), "serve", "--location", str(self.workdir / "store"),
+                "--bind", f"127.0.0.1:{self.port}"]
+
+
+class RdflibEndpoint(Engine):
+    """rdflib-endpoint's SparqlEndpoint over an in-memory rdflib Dataset; it parses the file at start."""
+
+    def load(self, corpus_file: Path) -> None:
+        self.notes.append("loads while starting: its load time is included in ready_s")
+
+    def command(self, corpus_file: Path) -> list[str]:
+        return [sys.executable, str(HERE / "rdflib_endpoint_app.py"), str(corpus_file), "--host", "127.0.0.1",
+                "--port", str(self.port)]
+
+
+ENGINES = {"newskg": Newskg, "oxigraph": OxigraphServer, "rdflib-endpoint": RdflibEndpoint}
+
+
+# --- HTTP client -----------------------------------------------------------------------------------------------
+class Client:
+    """One keep-alive HTTP/1.1 connection to an engine's query endpoint."""
+
+    def __init__(self, engine: Engine, timeout_s: float):
+        self.engine, self.timeout_s = engine, timeout_s
+        self.conn: http.client.HTTPConnection | None = None
+
+    def query(self, text: str) -> tuple[int, bytes]:
+        target = f"{self.engine.path}?{urllib.parse.urlencode({'query': text})}"
+        for attempt in (0, 1):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.engine.port, timeout=self.timeout_s)
+            try:
+                self.conn.request("GET", target, headers={"Accept": ACCEPT})
+                response = self.conn.getresponse()
+                return response.status, response.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.close()  # a keep-alive connection closed by the server: retry once on a new one
+                if attempt:
+                    raise
+            except Exception:
+                self.close()
+                raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def wait_ready(engine: Engine, timeout_s: float) -> None:
+    """Poll `ASK {}` until the engine answers 200, the process exits, or the time is up."""
+    deadline = time.monotonic() + timeout_s
+    client = Client(engine, timeout_s=5)
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if engine.proc.poll() is not None:
+            raise RuntimeError(f"{engine.name} exited with {engine.proc.returncode} while starting:\n{engine.log_tail()}")
+        try:
+            status, body = client.query("ASK {}")
+            if status == 200:
+                client.close()
+                return
+            last = f"HTTP {status}: {body[:300]!r}"
+        except OSError as exc:
+            last = repr(exc)
+        try:
+            engine.proc.wait(timeout=0.05)  # the pause between polls doubles as an exit check
+        except subprocess.TimeoutExpired:
+            pass
+    client.close()
+    raise RuntimeError(f"{engine.name} not ready after {timeout_s:.0f} s ({last}):\n{engine.log_tail()}")
+
+
+# --- comparing answers by value --------------------------------------------------------------------------------
+XSD = "http://www.w3.org/2001/XMLSchema#"
+# Integer-derived datatypes compare as xsd:integer: Oxigraph stores "5"^^xsd:nonNegativeInteger as
+# "5"^^xsd:integer (the same value), while rdflib keeps the datatype written in the data.
+INTEGERS = {XSD + t for t in ("integer", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger",
+                              "negativeInteger", "long", "int", "short", "byte", "unsignedLong", "unsignedInt",
+                              "unsignedShort", "unsignedByte")}
+
+
+def _term(b: dict) -> tuple:
+    kind = b.get("type")
+    if kind in ("literal", "typed-literal"):
+        if "xml:lang" in b:
+            return ("literal", b["value"], "@" + b["xml:lang"].lower())
+        datatype = b.get("datatype", XSD + "string")
+        value = b["value"]
+        if datatype in INTEGERS:
+            try:
+                value, datatype = str(int(value)), XSD + "integer"
+            except ValueError:
+                pass
+        elif datatype == XSD + "decimal":
+            try:
+                value = str(float(value))
+            except ValueError:
+                pass
+        if datatype == XSD + "boolean":
+            value = {"1": "true", "0": "false"}.get(value, value)
+        return ("literal", value, datatype)
+    return (kind, b.get("value"), "")
+
+
+def normalise(body: bytes) -> tuple[list[str], list[tuple]]:
+    """The variables and the sorted rows of a SPARQL JSON result, each term as a comparable tuple."""
+    data = json.loads(body)
+    if "boolean" in data:
+        return [], [(data["boolean"],)]
+    names = data["head"]["vars"]
+    rows = [tuple(_term(r[v]) if v in r else None for v in names) for r in data["results"]["bindings"]]
+    return names, sorted(rows, key=repr)
+
+
+def run_checks(engine: Engine, checks: list[tuple[str, str]], timeout_s: float) -> list[dict]:
+    client = Client(engine, timeout_s)
+    answers = []
+    for kind, text in checks:
+        started = time.perf_counter()
+        try:
+            status, body = client.query(text)
+            ms = (time.perf_counter() - started) * 1000
+            if status == 200:
+                names, rows = normalise(body)
+                answers.append({"kind": kind, "status": status, "rows": rows, "ms": ms})
+            else:
+                answers.append({"kind": kind, "status": status, "error": body[:500].decode(errors="replace"), "ms": ms})
+        except Exception as exc:  # a broken engine is reported, not fatal to the run
+            answers.append({"kind": kind, "status": None, "error": repr(exc)})
+    client.close()
+    return answers
+
+
+def compare_checks(results: dict[str, list[dict]], checks: list[tuple[str, str]]) -> list[dict]:
+    """Row counts per check query and engine, and whether the rows are equal by value."""
+    out = []
+    names = list(results)
+    for i, (kind, text) in enumerate(checks):
+        entry = {"kind": kind, "index": i, "rows": {}, "same_values": True}
+        reference = None
+        for name in names:
+            answer = results[name][i]
+            if answer.get("status") != 200:
+                entry["rows"][name] = f"error: {answer.get('status')} {answer.get('error', '')[:200]}"
+                entry["same_values"] = False
+                continue
+            entry["rows"][name] = len(answer["rows"])
+            if reference is None:
+                reference = answer["rows"]
+            elif answer["rows"] != reference:
+                entry["same_values"] = False
+                only_here = [r for r in answer["rows"] if r not in reference][:3]
+                only_first = [r for r in reference if r not in answer["rows"]][:3]
+                entry.setdefault("differences", {})[name] = {"only_here": only_here, "only_in_first": only_first}
+        if not entry["same_values"]:
+            entry["query"] = text
+        out.append(entry)
+    return out
+
+
+# --- load generation -------------------------------------------------------------------------------------------
+def percentile(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def fire(engine: Engine, manifest: dict, seed: int, connections: int, duration_s: float, max_requests: int,
+         timeout_s: float) -> dict:
+    """Run the mix from `connections` threads until `duration_s` has passed or `max_requests` were sent."""
+    lock = threading.Lock()
+    sent = [0]
+    samples: list[tuple[str, float, int | None]] = []  # (kind, ms, status)
+    errors: list[str] = []
+    deadline = time.monotonic() + duration_s
+
+    def worker(index: int) -> None:
+        mix = query_mix.Mix(manifest, seed * 1000 + index)
+        client = Client(engine, timeout_s)
+        local = []
+        while time.monotonic() < deadline:
+            with lock:
+                if sent[0] >= max_requests:
+                    break
+                sent[0] += 1
+            kind, text = mix.next()
+            started = time.perf_counter()
+            try:
+                status, body = client.query(text)
+            except Exception as exc:
+                status, body = None, repr(exc).encode()
+            local.append((kind, (time.perf_counter() - started) * 1000, status))
+            if status != 200:
+                with lock:
+                    if len(errors) < 20:
+                        errors.append(f"{kind}: {status} {body[:300].decode(errors='replace')}")
+        client.close()
+        with lock:
+            samples.extend(local)
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(connections)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    ok = [s for s in samples if s[2] == 200]
+    per_kind = {}
+    for kind in query_mix.KINDS:
+        lat = [ms for k, ms, st in ok if k == kind]
+        per_kind[kind] = {"ok": len(lat), "failed": sum(1 for k, _, st in samples if k == kind and st != 200),
+                          "p50_ms": percentile(lat, 50), "p99_ms": percentile(lat, 99),
+                          "mean_ms": sum(lat) / len(lat) if lat else None}
+    lat = [ms for _, ms, _ in ok]
+    return {
+        "connections": connections, "elapsed_s": elapsed, "requests": len(samples), "ok": len(ok),
+        "failed": len(samples) - len(ok), "req_per_s": len(ok) / elapsed if elapsed else 0.0,
+        "p50_ms": percentile(lat, 50), "p99_ms": percentile(lat, 99), "per_kind": per_kind,
+        "stopped_by": "count" if len(samples) >= max_requests else "time", "errors": errors,
+        "rss_mb": tree_rss_mb(engine.proc.pid),
+    }
+
+
+def warm_up(engine: Engine, manifest: dict, seed: int, rounds: int, timeout_s: float, budget_s: float) -> int:
+    """Each query kind `rounds` times with fresh parameters, sequentially, within `budget_s`."""
+    rng = __import__("random").Random(f"warm-{seed}")
+    client = Client(engine, timeout_s)
+    deadline = time.monotonic() + budget_s
+    n = 0
+    for _ in range(rounds):
+        for make in query_mix.KINDS.values():
+            if time.monotonic() > deadline:
+                break
+            try:
+                client.query(make(rng, manifest))
+            except OSError:
+                pass
+            n += 1
+    client.close()
+    return n
+
+
+# --- the run ---------------------------------------------------------------------------------------------------
+def ensure_corpus(triples: int, seed: int, ontology: str) -> tuple[Path, dict]:
+    """The corpus file for this size and seed, generated unless an identical one exists."""
+    path = OUT / f"corpus-{triples}-s{seed}.nq"
+    manifest_path = Path(str(path) + ".json")
+    if ontology == "builtin" or (ontology == "auto" and not corpus.ONTOLOGY_FILE.is_file()):
+        expected = "builtin"
+    else:
+        source = corpus.ONTOLOGY_FILE if ontology == "auto" else Path(ontology)
+        expected = "sha256:" + hashlib.sha256(source.read_bytes()).hexdigest()
+    if path.is_file() and manifest_path.is_file():
+        manifest = json.loads(manifest_path.read_text())
+        if (manifest.get("generator_version") == corpus.GENERATOR_VERSION and manifest.get("seed") == seed
+                and manifest.get("target_triples") == triples and manifest.get("ontology", "").endswith(expected)):
+            print(f"reusing {path} ({manifest['triples']} triples)", file=sys.stderr)
+            return path, manifest
+    started = time.perf_counter()
+    manifest = corpus.write_corpus(path, triples, seed, ontology)
+    print(f"generated {path}: {manifest['triples']} triples in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return path, manifest
+
+
+def versions() -> dict:
+    out = {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine()}
+    for dist in ("pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint", "fastapi", "uvicorn", "newskg"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = None
+    try:
+        out["git_head"] = subprocess.run(["git", "-C", str(HERE.parent), "rev-parse", "--short", "HEAD"],
+                                         capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(HERE.parent), "status", "--porcelain", "--", "src", "api"],
+                               capture_output=True, text=True).stdout.strip()
+        out["src_uncommitted_changes"] = bool(dirty)
+    except OSError:
+        pass
+    return out
+
+
+def fmt(value, digits=1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def ratio(a, b) -> float | None:
+    return a / b if a and b else None
+
+
+def report(result: dict) -> str:
+    lines = []
+    kinds = list(query_mix.KINDS)
+    engines = result["engines"]
+    lines.append(f"newskg settings from the environment: {result['newskg_env']}")
+    lines.append(f"corpus: {result['corpus']['triples']:,} triples, seed {result['corpus']['seed']}, "
+                 f"{result['corpus']['claims']:,} claims; ontology: {result['corpus']['ontology'].split(' ')[0]}")
+    lines.append("")
+    lines.append("| engine | load s | ready s | conns | req/s | p50 ms | p99 ms | ok | failed | stopped by | RSS MB |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, e in engines.items():
+        if e.get("error"):
+            lines.append(f"| {name} | {fmt(e.get('load_s'))} | - | - | FAILED: {e['error'].splitlines()[0][:120]} "
+                         "| | | | | | |")
+            continue
+        for run in e["runs"]:
+            lines.append(f"| {name} | {fmt(e.get('load_s'))} | {fmt(e.get('ready_s'))} | {run['connections']} | "
+                         f"{fmt(run['req_per_s'])} | {fmt(run['p50_ms'])} | {fmt(run['p99_ms'])} | {run['ok']} | "
+                         f"{run['failed']} | {run['stopped_by']} | {fmt(run['rss_mb'], 0)} |")
+    lines.append("")
+    lines.append("p50 / p99 per query kind, ms")
+    lines.append("| engine | conns | " + " | ".join(kinds) + " |")
+    lines.append("|---|---|" + "---|" * len(kinds))
+    for name, e in engines.items():
+        for run in e.get("runs", []):
+            cells = []
+            for k in kinds:
+                pk = run["per_kind"][k]
+                cells.append(f"{fmt(pk['p50_ms'])} / {fmt(pk['p99_ms'])}" + (f" ({pk['failed']} failed)" if pk["failed"] else ""))
+            lines.append(f"| {name} | {run['connections']} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("| ratio (throughput) | " + " | ".join(f"{c} conn" for c in result["connections"]) + " | target |")
+    lines.append("|---|" + "---|" * (len(result["connections"]) + 1))
+    for key, label, target in (("vs_oxigraph", "newskg / oxigraph", ">= 0.7"),
+                               ("vs_rdflib_endpoint", "newskg / rdflib-endpoint", ">= 20")):
+        cells = [fmt(result["ratios"][key].get(str(c)), 2) for c in result["connections"]]
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {target} |")
+    lines.append("")
+    for t in result["targets"]:
+        lines.append(f"- {t['what']}: {t['measured']} -> {t['verdict']}")
+    lines.append("")
+    bad = [c for c in result["checks"] if not c["same_values"]]
+    lines.append(f"answer check: {len(result['checks'])} queries, {len(bad)} with differing rows"
+                 + ("" if not bad else ":"))
+    for c in bad:
+        lines.append(f"  - {c['kind']} #{c['index']}: rows {c['rows']}")
+        for name, d in c.get("differences", {}).items():
+            lines.append(f"      {name} vs {next(iter(c['rows']))}: only in {name} {d['only_here']}; "
+                         f"only in the first {d['only_in_first']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--triples", type=corpus.parse_size, default=100_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--connections", default="1,8", help="comma-separated client connection counts")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of load per engine and connection count")
+    parser.add_argument("--max-requests", type=int, default=50_000, help="cap on requests per engine and connection count")
+    parser.add_argument("--engines", default="newskg,oxigraph,rdflib-endpoint")
+    parser.add_argument("--rdflib-duration", type=float, default=None,
+                        help="seconds of load for rdflib-endpoint (default: --duration)")
+    parser.add_argument("--rdflib-max-requests", type=int, default=2_000)
+    parser.add_argument("--request-timeout", type=float, default=120.0, help="seconds before a request is given up")
+    parser.add_argument("--ready-timeout", type=float, default=600.0, help="seconds a server may take to start")
+    parser.add_argument("--warmup-rounds", type=int, default=3)
+    parser.add_argument("--ontology", default="auto", help="passed to bench/corpus.py")
+    parser.add_argument("--keep-stores", action="store_true", help="keep the loaded stores in bench/out/work/")
+    args = parser.parse_args(argv)
+    connections = [int(c) for c in args.connections.split(",")]
+    names = [n.strip() for n in args.engines.split(",")]
+    unknown = set(names) - set(ENGINES)
+    if unknown:
+        parser.error(f"unknown engines: {', '.join(sorted(unknown))}")
+
+    corpus_file, manifest = ensure_corpus(args.triples, args.seed, args.ontology)
+    checks = query_mix.check_queries(manifest, args.seed)
+    result = {
+        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:])),
+        "corpus": manifest, "connections": connections, "duration_s": args.duration,
+        "max_requests": args.max_requests, "versions": versions(), "engines": {},
+        "newskg_env": {k: v for k, v in os.environ.items() if k.startswith("NEWSKG_")} | {"NEWSKG_LOAD_SEED": "false"},
+    }
+    answers: dict[str, list[dict]] = {}
+    for name in names:
+        workdir = OUT / "work" / f"{name}-{manifest['triples']}"
+        workdir.mkdir(parents=True, exist_ok=True)
+        engine = ENGINES[name](name, workdir)
+        entry: dict = {"runs": []}
+        result["engines"][name] = entry
+        rdflib = name == "rdflib-endpoint"
+        duration = (args.rdflib_duration or args.duration) if rdflib else args.duration
+        max_requests = args.rdflib_max_requests if rdflib else args.max_requests
+        try:
+            print(f"[{name}] loading", file=sys.stderr)
+            engine.load(corpus_file)
+            entry["load_s"] = engine.load_s
+            engine.start(corpus_file, args.ready_timeout)
+            entry["ready_s"] = engine.ready_s
+            entry["port"] = engine.port
+            entry["rss_after_start_mb"] = tree_rss_mb(engine.proc.pid)
+            print(f"[{name}] ready on 127.0.0.1:{engine.port} after {engine.ready_s:.1f} s; checking answers",
+                  file=sys.stderr)
+            answers[name] = run_checks(engine, checks, args.request_timeout)
+            failed = [a for a in answers[name] if a.get("status") != 200]
+            if failed:
+                entry["check_errors"] = [f"{a['kind']}: {a.get('status')} {a.get('error', '')[:300]}" for a in failed]
+            entry["warmup_requests"] = warm_up(engine, manifest, args.seed, args.warmup_rounds, args.request_timeout,
+                                               budget_s=max(10.0, duration))
+            for c in connections:
+                print(f"[{name}] {c} connection(s), up to {duration:.0f} s / {max_requests} requests", file=sys.stderr)
+                run = fire(engine, manifest, args.seed, c, duration, max_requests, args.request_timeout)
+                entry["runs"].append(run)
+                print(f"[{name}]   {run['req_per_s']:.1f} req/s, p50 {fmt(run['p50_ms'])} ms, "
+                      f"p99 {fmt(run['p99_ms'])} ms, {run['failed']} failed", file=sys.stderr)
+                if run["failed"]:
+                    print(f"[{name}]   first errors: {run['errors'][:3]}", file=sys.stderr)
+        except Exception as exc:  # one broken engine must not stop the comparison of the others
+            entry["error"] = f"{type(exc).__name__}: {exc}"
+            print(f"[{name}] FAILED: {entry['error']}", file=sys.stderr)
+        finally:
+            engine.stop()
+            entry["notes"] = engine.notes
+            entry["log_tail"] = engine.log_tail(30)
+            if not args.keep_stores:
+                shutil.rmtree(workdir / "store", ignore_errors=True)
+
+    result["checks"] = compare_checks(answers, checks) if answers else []
+
+    def throughput(name: str, c: int):
+        for run in result["engines"].get(name, {}).get("runs", []):
+            if run["connections"] == c:
+                return run["req_per_s"]
+        return None
+
+    result["ratios"] = {
+        "vs_oxigraph": {str(c): ratio(throughput("newskg", c), throughput("oxigraph", c)) for c in connections},
+        "vs_rdflib_endpoint": {str(c): ratio(throughput("newskg", c), throughput("rdflib-endpoint", c))
+                               for c in connections},
+    }
+    targets = []
+    for c in connections:
+        for key, what, target in (("vs_oxigraph", "throughput newskg/oxigraph", TARGETS["throughput_vs_oxigraph"]),
+                                  ("vs_rdflib_endpoint", "throughput newskg/rdflib-endpoint",
+                                   TARGETS["throughput_vs_rdflib_endpoint"])):
+            r = result["ratios"][key][str(c)]
+            targets.append({"what": f"{what} at {c} conn (target >= {target:g})", "measured": fmt(r, 2),
+                            "verdict": "n/a" if r is None else ("met" if r >= target else "NOT met")})
+        run = next((r for r in result["engines"].get("newskg", {}).get("runs", []) if r["connections"] == c), None)
+        p99 = run["per_kind"]["a_lookup"]["p99_ms"] if run else None
+        targets.append({"what": f"newskg lookup p99 at {c} conn (target < {TARGETS['lookup_p99_ms']:g} ms)",
+                        "measured": fmt(p99) + " ms" if p99 is not None else "-",
+                        "verdict": "n/a" if p99 is None else ("met" if p99 < TARGETS["lookup_p99_ms"] else "NOT met")})
+    result["targets"] = targets
+    result["table"] = report(result)
+    OUT.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out_file = OUT / f"sparql-bench-{manifest['triples']}-s{args.seed}-{stamp}.json"
+    out_file.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    print(result["table"])
+    print(f"\nresults: {out_file}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
