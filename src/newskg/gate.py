@@ -139,16 +139,20 @@ class WriteGate:
 
     # --- updates and graph store writes -----------------------------------------------------------------
     def _described(self, store, iris: set[str], graphs: set[str]) -> rdflib.Dataset:
-        """The default-graph descriptions of `iris` (and of what points at them), and the named `graphs`, in `store`."""
+        """The descriptions of `iris` (and of what points at them) in every graph, and the named `graphs`, in `store`."""
         dataset = rdflib.Dataset()
         ontology_terms = {str(t) for t in self.ontology().subjects()}
         wanted = sorted(i for i in iris if "://" in i and i not in ontology_terms and not i.startswith(_W3C))[:20_000]
         for start in range(0, len(wanted), 200):
             values = " ".join(f"<{i}>" for i in wanted[start : start + 200])
-            for row in store.query(
-                f"SELECT ?s ?p ?o WHERE {{ VALUES ?x {{ {values} }} {{ ?x ?p ?o BIND(?x AS ?s) }} UNION {{ ?s ?p ?x BIND(?x AS ?o) }} }}"
-            ).rows():
-                dataset.default_graph.add((to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"])))
+            described = (
+                f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?x {{ {values} }} "
+                "{ { ?x ?p ?o BIND(?x AS ?s) } UNION { ?s ?p ?x BIND(?x AS ?o) } } UNION "
+                "{ GRAPH ?g { { ?x ?p ?o BIND(?x AS ?s) } UNION { ?s ?p ?x BIND(?x AS ?o) } } } }"
+            )
+            for row in store.query(described).rows():
+                graph = dataset.graph(URIRef(row["g"].value)) if "g" in row else dataset.default_graph
+                graph.add((to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"])))
         for graph in sorted(graphs):
             for row in store.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}").rows():
                 dataset.graph(URIRef(graph)).add((to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"])))
