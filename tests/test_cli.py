@@ -93,13 +93,13 @@ def test_load_a_broken_file_is_a_clean_error(tmp_path):
 
 def test_validate_exit_codes(tmp_path):
     store = tmp_path / "store"
-    cases = ROOT / "tests" / "cases"
-    ok = next(cases.glob("ClaimShape/ok-*"))
-    bad = next(cases.glob("ClaimShape/bad-*"))
+    ok = ROOT / "tests" / "fixtures" / "assertion-ok.trig"
+    bad = ROOT / "tests" / "fixtures" / "assertion-bad.trig"
     assert newskg("validate", str(ok), store=store, check=False).returncode == 0
     result = newskg("validate", str(bad), "--format", "json", store=store, check=False)
     assert result.returncode == 1
-    assert json.loads(result.stdout)["conforms"] is False
+    report = json.loads(result.stdout)
+    assert report["conforms"] is False and report["results"][0]["value"] == "-5"
     broken = tmp_path / "broken.ttl"
     broken.write_text("this is not turtle")
     assert newskg("validate", str(broken), store=store, check=False).returncode == 2
@@ -109,6 +109,23 @@ def test_validate_exit_codes(tmp_path):
         "<urn:s> a sh:NodeShape ; sh:targetNode <urn:x> ; sh:sparql [ sh:select \"SELECT nonsense\" ] .\n"
     )
     assert newskg("validate", str(ok), "--shapes", str(bad_shapes), store=store, check=False).returncode == 2
+
+
+def test_validate_works_beside_a_running_server(tmp_path, server_factory):
+    store = tmp_path / "store"
+    server_factory(store)
+    ok = ROOT / "tests" / "fixtures" / "assertion-ok.trig"
+    result = newskg("validate", str(ok), store=store, check=False)
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_reason_recomputes_the_entailments(tmp_path):
+    store = tmp_path / "store"
+    result = newskg("reason", "--engine", "owlrl", store=store)
+    assert "with owlrl" in result.stderr
+    inferred = newskg("query", "SELECT (COUNT(*) AS ?n) { GRAPH <https://w3id.org/newskg/graph/inferred> { ?s ?p ?o } }",
+                      "--format", "csv", store=store).stdout.split()[1]
+    assert int(inferred) > 100
 
 
 def test_the_store_is_reused_across_runs(tmp_path):

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import NewsKGError, StoreError
-from .ontology import load_ontology
 
 
 def _settings(args: argparse.Namespace, **overrides) -> Settings:
@@ -97,17 +96,35 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_for_reading(args: argparse.Namespace):
+    """The knowledge graph for read-only jobs: a read-only view when a running server holds the store."""
+    from .kg import KnowledgeGraph
+    from .store import OxigraphStore
+
+    settings = _settings(args)
+    if (Path(settings.store) / "CURRENT").exists():
+        try:
+            return _open(args)
+        except StoreError:
+            read_only = settings.model_copy(update={"load_seed": False})
+            return KnowledgeGraph(read_only, OxigraphStore.read_only(Path(settings.store)))
+    return _open(args)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from .rdfio import parse_rdf_file
-    from .validation import ShapesError, load_shapes, validate
+    from .validation import ShapesError, load_shapes
 
     data = parse_rdf_file(Path(args.file))
+    kg = _open_for_reading(args)
     try:
-        shapes = load_shapes(args.shapes)
-        report = validate(data, shapes, ontology=load_ontology())
+        shapes = load_shapes(args.shapes) if args.shapes else None
+        report = kg.gate.validate(data, inference=args.inference, shapes=shapes)
     except ShapesError as exc:
         print(f"newskg: the shapes are broken: {exc}", file=sys.stderr)
         return 2
+    finally:
+        kg.close()
     if args.format == "json":
         print(json.dumps(report.to_json(), indent=2))
     elif args.format == "turtle":
@@ -117,6 +134,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for r in report.results:
             print(f"- {r.severity}: {r.focus_node} {r.path or ''}: {r.message}")
     return 0 if report.conforms else 1
+
+
+def cmd_reason(args: argparse.Namespace) -> int:
+    kg = _open(args)
+    try:
+        found = kg.gate.refresh_all(args.engine)
+    finally:
+        kg.close()
+    print(f"{len(found.triples)} entailments with {found.engine} in {found.seconds:.2f} s", file=sys.stderr)
+    return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -164,7 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("file")
     validate.add_argument("--shapes", type=Path, help="alternative shapes file")
     validate.add_argument("--format", default="text", choices=["text", "json", "turtle"])
+    validate.add_argument("--inference", default="none", choices=["none", "rdfs", "owlrl"])
+    validate.add_argument("--store", type=Path, default=argparse.SUPPRESS, help="store folder (overrides NEWSKG_STORE)")
     validate.set_defaults(func=cmd_validate)
+
+    reason = sub.add_parser("reason", help="recompute the OWL 2 RL entailments of the whole store")
+    reason.add_argument("--engine", choices=["auto", "owlrl", "reasonable"], default=None)
+    reason.add_argument("--store", type=Path, default=argparse.SUPPRESS, help="store folder (overrides NEWSKG_STORE)")
+    reason.set_defaults(func=cmd_reason)
 
     export = sub.add_parser("export", help="write the whole dataset")
     export.add_argument("--format", default="trig", choices=["trig", "nquads"])

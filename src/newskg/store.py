@@ -223,6 +223,6 @@ class OxigraphStore(Store):
     def close(self) -> None:
         try:
             self._store.flush()
-        except OSError:
-            pass
+        except (OSError, RuntimeError):
+            pass  # a read-only view has nothing to flush
         del self._store
