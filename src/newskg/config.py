@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     query_queue_wait_s: float = Field(
         5.0, ge=0, description="Longest a query waits for a free worker before 503, in seconds."
     )
+    result_cache_bytes: int = Field(
+        64 * 1024 * 1024, ge=0, description="Memory for cached query answers (emptied by every write); 0 disables."
+    )
     base_iri: str = Field(
         "https://w3id.org/newskg/", description="Base of the IRIs the graph mints (served under the same paths)."
     )

@@ -22,6 +22,7 @@ from .gate import WriteGate
 from .querypool import QueryPool
 from .sparql.description import service_description, void_description
 from .sparql.endpoint import Answer, answer_query
+from .sparql.cache import ResultCache, cacheable
 from .sparql.federation import check_remote_targets
 from .sparql.protocol import QueryRequest
 from .store import OxigraphStore, QueryResult, Store
@@ -72,6 +73,8 @@ class KnowledgeGraph:
         self.store = store
         self.pool: QueryPool | None = None
         self.write_lock = threading.RLock()
+        self.generation = 0
+        self.cache = ResultCache(settings.result_cache_bytes) if settings.result_cache_bytes else None
         self.gate = WriteGate(self)
 
     @classmethod
@@ -163,9 +166,20 @@ class KnowledgeGraph:
             request = dataclasses.replace(request, default_graphs=["", vocab.INFERRED_GRAPH])
         limit = self.settings.query_timeout_s
         timeout_s = min(request.timeout_s, limit) if request.timeout_s else limit
+        key = None
+        if self.cache is not None and cacheable(request.query):
+            key = (self.generation, request.query, tuple(request.default_graphs), tuple(request.named_graphs),
+                   request.union_default_graph, accept, request.format)
+            cached = self.cache.get(key)
+            if cached is not None:
+                return cached
         if self.pool is not None:
-            return self.pool.run(request, accept, timeout_s)
-        return answer_query(self.store, request, accept, self.settings.max_result_rows)
+            answer = self.pool.run(request, accept, timeout_s)
+        else:
+            answer = answer_query(self.store, request, accept, self.settings.max_result_rows)
+        if key is not None:
+            self.cache.put(key, answer)
+        return answer
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Apply a SPARQL update atomically, through the write gate; writes are serialised."""
@@ -176,6 +190,7 @@ class KnowledgeGraph:
         """After a write: make it durable if asked (on disk before we answer), and tell the query workers."""
         if durable and isinstance(self.store, OxigraphStore):
             self.store.flush()
+        self.generation += 1
         if self.pool is not None:
             self.pool.data_changed()
 
@@ -245,6 +260,7 @@ class KnowledgeGraph:
             "named_graphs": len(counts) - 1,
             "graphs": {g or "default": n for g, n in sorted(counts.items())},
             "write_enabled": self.settings.write_enabled(),
+            "result_cache": self.cache.stats() if self.cache is not None else None,
         }
 
 

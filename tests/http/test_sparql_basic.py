@@ -85,3 +85,25 @@ def test_health_reports_triple_counts(client):
     assert body["named_graphs"] >= 22
     assert body["triples"] == sum(body["graphs"].values()) > 1000
     assert json.dumps(body)
+
+
+def test_repeated_queries_are_cached_until_a_write(client):
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    first = client.get("/sparql", params={"query": query}).json()
+    hits = client.get("/health").json()["result_cache"]["hits"]
+    assert client.get("/sparql", params={"query": query}).json() == first
+    assert client.get("/health").json()["result_cache"]["hits"] == hits + 1
+    client.post(
+        "/sparql",
+        data={"update": "INSERT DATA { <urn:x:cache> <urn:x:p> 1 }"},
+        headers={"Authorization": "Bearer test-token"},
+    )
+    after = client.get("/sparql", params={"query": query}).json()
+    n = lambda body: int(body["results"]["bindings"][0]["n"]["value"])  # noqa: E731
+    assert n(after) == n(first) + 1
+
+
+def test_volatile_queries_are_not_cached(client):
+    query = "SELECT (RAND() AS ?r) WHERE {}"
+    values = {client.get("/sparql", params={"query": query}).json()["results"]["bindings"][0]["r"]["value"] for _ in range(3)}
+    assert len(values) == 3
