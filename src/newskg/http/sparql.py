@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 
 from ..sparql.endpoint import answer_graph
+from ..sparql.federation import silence_refused_loads
+from ..sparql.protocol import DescriptionRequest, QueryRequest, parse_request
 from ..sparql.update import apply_update_dataset
 from .auth import require_writer
-from ..sparql.protocol import DescriptionRequest, QueryRequest, parse_request
 from .body import read_body
 
 router = APIRouter()
@@ -15,15 +16,18 @@ router = APIRouter()
 
 def _respond(request: Request, body: bytes) -> Response:
     kg = request.app.state.kg
-    operation = parse_request(request.method, request.headers.get("content-type"), request.url.query, body)
+    endpoint = str(request.url.replace(query=""))
+    operation = parse_request(
+        request.method, request.headers.get("content-type"), request.url.query, body, base_iri=endpoint
+    )
     if isinstance(operation, QueryRequest):
         answer = kg.answer(operation, request.headers.get("accept"))
         return Response(answer.body, media_type=answer.content_type)
     if isinstance(operation, DescriptionRequest):
-        endpoint = str(request.url.replace(query=""))
         return _graph_response(request, kg.service_description(endpoint), operation.format)
     require_writer(request)
-    kg.update(apply_update_dataset(operation.update, operation.using_graphs, operation.using_named_graphs))
+    update = apply_update_dataset(operation.update, operation.using_graphs, operation.using_named_graphs)
+    kg.update(silence_refused_loads(update, kg.settings.service_allowlist()), base_iri=operation.base_iri)
     return Response(status_code=204)
 
 

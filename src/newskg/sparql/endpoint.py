@@ -51,6 +51,7 @@ def answer_query(store, request: QueryRequest, accept: str | None, max_rows: int
         default_graphs=request.default_graphs or None,
         named_graphs=request.named_graphs or None,
         union_default_graph=request.union_default_graph,
+        base_iri=request.base_iri,
     )
     if result.kind == "graph":
         negotiate(GRAPH_FORMATS, accept, request.format)  # 406 before evaluating

@@ -50,12 +50,19 @@ def tokenize(text: str) -> list[Token]:
 
 @dataclass(frozen=True)
 class RemoteTarget:
-    """A SERVICE or LOAD target: the keyword, the IRI (None for a variable) and its place in the text."""
+    """A SERVICE or LOAD target: the keyword, the IRI (None for a variable) and its place in the text.
+
+    `operation_start`/`operation_end` span the whole `LOAD [SILENT] <iri> [INTO GRAPH <g>]` (for SERVICE, up to the
+    target), and `silent` tells whether SILENT was given.
+    """
 
     keyword: str
     iri: str | None
     start: int
     end: int
+    silent: bool = False
+    operation_start: int = 0
+    operation_end: int = 0
 
 
 def remote_targets(text: str) -> list[RemoteTarget]:
@@ -70,7 +77,8 @@ def remote_targets(text: str) -> list[RemoteTarget]:
         if word not in ("SERVICE", "LOAD"):
             continue
         j = i + 1
-        if j < len(tokens) and tokens[j].kind == "word" and tokens[j].text.upper() == "SILENT":
+        silent = j < len(tokens) and tokens[j].kind == "word" and tokens[j].text.upper() == "SILENT"
+        if silent:
             j += 1
         if j >= len(tokens):
             continue
@@ -82,7 +90,11 @@ def remote_targets(text: str) -> list[RemoteTarget]:
             iri = prefixes.get(prefix, "\0undeclared:" + prefix) + local
         else:
             iri = None
-        targets.append(RemoteTarget(word, iri, target.start, target.end))
+        end = target.end
+        into = [t.text.upper() if t.kind == "word" else t.kind for t in tokens[j + 1 : j + 4]]
+        if word == "LOAD" and into[:2] == ["INTO", "GRAPH"] and len(into) == 3 and into[2] in ("iri", "pname"):
+            end = tokens[j + 3].end
+        targets.append(RemoteTarget(word, iri, target.start, target.end, silent, tok.start, end))
     return targets
 
 
@@ -94,17 +106,37 @@ def normalise_endpoint(iri: str) -> str:
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}{query}"
 
 
+def _refusal(target: RemoteTarget, allowed: list[str]) -> str | None:
+    """Why the target is not allowed, or None when it is."""
+    if target.iri is None:
+        return f"{target.keyword} with a variable target is not allowed"
+    scheme = urlsplit(target.iri).scheme.lower()
+    if scheme not in ("http", "https"):
+        return f"{target.keyword} <{target.iri}> is not allowed: only http(s) endpoints"
+    if normalise_endpoint(target.iri) not in {normalise_endpoint(a) for a in allowed}:
+        listed = ", ".join(sorted(allowed)) or "(none)"
+        return f"{target.keyword} <{target.iri}> is not on the allow-list (NEWSKG_SERVICE_ALLOW: {listed})"
+    return None
+
+
 def check_remote_targets(text: str, allowed: list[str]) -> None:
     """Refuse (400) any SERVICE or LOAD whose target is not exactly an allow-listed http(s) endpoint."""
-    allow = {normalise_endpoint(a) for a in allowed}
     for target in remote_targets(text):
-        if target.iri is None:
-            raise ForbiddenTargetError(f"{target.keyword} with a variable target is not allowed")
-        scheme = urlsplit(target.iri).scheme.lower()
-        if scheme not in ("http", "https"):
-            raise ForbiddenTargetError(f"{target.keyword} <{target.iri}> is not allowed: only http(s) endpoints")
-        if normalise_endpoint(target.iri) not in allow:
-            listed = ", ".join(sorted(allowed)) or "(none)"
-            raise ForbiddenTargetError(
-                f"{target.keyword} <{target.iri}> is not on the allow-list (NEWSKG_SERVICE_ALLOW: {listed})"
-            )
+        reason = _refusal(target, allowed)
+        if reason is not None:
+            raise ForbiddenTargetError(reason)
+
+
+def silence_refused_loads(update: str, allowed: list[str]) -> str:
+    """The update with every refused `LOAD SILENT` made a no-op, as SILENT asks (SPARQL 1.1 Update §3.1.4).
+
+    A LOAD SILENT whose target fails always succeeds; a target refused by the allow-list is such a failure. The
+    operation becomes `INSERT DATA {}` so that the rest of the request keeps its meaning; a LOAD without SILENT
+    is still refused by check_remote_targets.
+    """
+    refused = [
+        t for t in remote_targets(update) if t.keyword == "LOAD" and t.silent and _refusal(t, allowed) is not None
+    ]
+    for target in reversed(refused):
+        update = update[: target.operation_start] + "INSERT DATA {}" + update[target.operation_end :]
+    return update
