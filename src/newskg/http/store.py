@@ -1,19 +1,31 @@
-"""The SPARQL 1.1 Graph Store HTTP Protocol at /store (?default or ?graph=IRI; neither means the dataset)."""
+"""The SPARQL 1.1 Graph Store HTTP Protocol at /store.
+
+Indirect identification: /store?default, /store?graph=IRI, and /store alone for the whole dataset (a POST of triples
+there creates a new graph, 201 with its IRI in Location). Direct identification: /store/<path> is the graph whose IRI
+is that URL. https://www.w3.org/TR/sparql11-http-rdf-update/
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
 from ..errors import ProtocolError
-from ..sparql.formats import DATASET_FORMATS, GRAPH_FORMATS, format_for_media_type, negotiate
+from ..sparql.formats import DATASET_FORMATS, GRAPH_FORMATS, negotiate
+from ..sparql.graphstore import graph_store_body, is_dataset_body, new_graph_iri
 from .auth import require_writer
 from .body import read_body
 
 router = APIRouter()
 
 
+def _url(request: Request) -> str:
+    return str(request.url.replace(query=""))
+
+
 def _target(request: Request) -> str | None:
-    """"" for ?default, the IRI for ?graph=, None for the whole dataset."""
+    """"" for ?default, the IRI for ?graph=, the request URL under /store/, None for the whole dataset."""
+    if request.url.path.startswith("/store/"):
+        return _url(request)
     params = request.query_params
     graphs = params.getlist("graph")
     if "default" in params and graphs:
@@ -36,42 +48,60 @@ def _read(request: Request, with_body: bool) -> Response:
     return Response(body if with_body else b"", media_type=fmt.content_type, headers=headers)
 
 
-@router.get("/store", summary="Graph Store: read a graph or the dataset")
-def store_get(request: Request) -> Response:
-    """Return the graph (?default, ?graph=IRI) or the whole dataset, in the negotiated syntax."""
-    return _read(request, with_body=True)
-
-
-@router.head("/store", summary="Graph Store: headers of a graph")
-def store_head(request: Request) -> Response:
-    """Like GET, without the body."""
-    return _read(request, with_body=False)
-
-
 def _write(request: Request, body: bytes, *, replace: bool) -> Response:
     graph = _target(request)
-    rdf_format = format_for_media_type(request.headers.get("content-type"))
-    created = request.app.state.kg.write_graph(graph, body, rdf_format, replace=replace)
+    content_type = request.headers.get("content-type")
+    location = None
+    if graph is None and not replace and not is_dataset_body(content_type):
+        graph = location = new_graph_iri(_url(request))  # POST of triples to the store: a new graph (§5.5)
+    data, rdf_format = graph_store_body(content_type, body, graph=graph, base_iri=graph or _url(request))
+    created = request.app.state.kg.write_graph(graph, data, rdf_format, replace=replace)
+    if location is not None:
+        return Response(status_code=201, headers={"Location": location})
     return Response(status_code=201 if created else 204)
 
 
-@router.put("/store", summary="Graph Store: replace a graph")
-def store_put(request: Request, _writer: str = Depends(require_writer), body: bytes = Depends(read_body)) -> Response:
-    """Replace the graph's content with the body (201 when the graph is new, else 204)."""
-    return _write(request, body, replace=True)
-
-
-@router.post("/store", summary="Graph Store: add to a graph")
-def store_post(request: Request, _writer: str = Depends(require_writer), body: bytes = Depends(read_body)) -> Response:
-    """Add the body's triples to the graph (201 when the graph is new, else 204)."""
-    return _write(request, body, replace=False)
-
-
-@router.delete("/store", summary="Graph Store: delete a graph")
-def store_delete(request: Request, _writer: str = Depends(require_writer)) -> Response:
-    """Remove the graph (404 when it does not exist)."""
+def _delete(request: Request) -> Response:
     graph = _target(request)
     if graph is None:
         raise ProtocolError("DELETE needs ?default or ?graph=IRI")
     request.app.state.kg.delete_graph(graph)
     return Response(status_code=204)
+
+
+@router.get("/store", summary="Graph Store: read a graph or the dataset")
+@router.get("/store/{path:path}", summary="Graph Store: read the graph named by this URL")
+def store_get(request: Request) -> Response:
+    """Return the graph (?default, ?graph=IRI, or this URL) or the whole dataset, in the negotiated syntax."""
+    return _read(request, with_body=True)
+
+
+@router.head("/store", summary="Graph Store: headers of a graph")
+@router.head("/store/{path:path}", summary="Graph Store: headers of the graph named by this URL")
+def store_head(request: Request) -> Response:
+    """Like GET, without the body."""
+    return _read(request, with_body=False)
+
+
+@router.put("/store", summary="Graph Store: replace a graph")
+@router.put("/store/{path:path}", summary="Graph Store: replace the graph named by this URL")
+def store_put(request: Request, _writer: str = Depends(require_writer), body: bytes = Depends(read_body)) -> Response:
+    """Replace the graph's content with the body (201 when the graph is new, else 204)."""
+    return _write(request, body, replace=True)
+
+
+@router.post("/store", summary="Graph Store: add to a graph, or create one")
+@router.post("/store/{path:path}", summary="Graph Store: add to the graph named by this URL")
+def store_post(request: Request, _writer: str = Depends(require_writer), body: bytes = Depends(read_body)) -> Response:
+    """Add the body's triples (or multipart/form-data parts) to the graph: 201 when new, else 204.
+
+    Without ?default or ?graph, triples make a new graph (201, Location: its IRI); TriG or N-Quads add to the dataset.
+    """
+    return _write(request, body, replace=False)
+
+
+@router.delete("/store", summary="Graph Store: delete a graph")
+@router.delete("/store/{path:path}", summary="Graph Store: delete the graph named by this URL")
+def store_delete(request: Request, _writer: str = Depends(require_writer)) -> Response:
+    """Remove the graph (404 when it does not exist)."""
+    return _delete(request)
