@@ -1,0 +1,612 @@
+"""The data behind the HTML pages (query UI, Linked Data pages, article view, ontology docs).
+
+Everything here is SPARQL through the knowledge graph (``kg.query(...).rows()``), shaped into plain dicts and lists
+for the templates. No FastAPI import: the HTTP layer (``http/pages.py``) only negotiates, calls and renders.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import vocab
+
+# Prefixes used to show IRIs compactly (ours first, then a few common ones the pages meet).
+DISPLAY_PREFIXES: dict[str, str] = {**vocab.PREFIXES, "void": vocab.VOID, "sd": vocab.SD}
+
+# Prefixes for RDF documents: one per kind of minted resource (Turtle cannot abbreviate "res:actor/x"), as in graph/.
+SERIALIZATION_PREFIXES: dict[str, str] = {
+    **{k: v for k, v in vocab.PREFIXES.items() if k not in ("res", "sh")},
+    **{kind: vocab.RESOURCE_BASE + kind + "/" for kind in (
+        "article", "actor", "group", "place", "event", "claim", "figure", "withdrawal", "concept")},
+    "ts": vocab.RESOURCE_BASE + "time/",
+    "graph": vocab.GRAPH_BASE,
+}
+
+# Named graphs that never count as asserted or claimed content of a resource.
+_HIDDEN_GRAPHS = (vocab.INFERRED_GRAPH, vocab.SYSTEM_GRAPH, vocab.SHAPES_GRAPH)
+SNAPSHOT_GRAPHS = (vocab.WIKIDATA_SNAPSHOT_GRAPH, vocab.GRAPH_BASE + "snapshot-wikipedia")
+
+_SKIP_OUT = {vocab.RDF + "type", vocab.RDFS + "label"}
+
+
+def _iri(value: str) -> str:
+    """An IRI as a SPARQL term; refuses characters that would break out of <...>."""
+    if any(c in value for c in '<>"{}|^`\\ \n\t'):
+        raise ValueError(f"not an IRI: {value!r}")
+    return f"<{value}>"
+
+
+def compact(iri: str) -> str:
+    """prefix:local when a known prefix fits, else the IRI."""
+    for name, ns in DISPLAY_PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns) and "/" not in iri[len(ns):]:
+            return f"{name}:{iri[len(ns):]}"
+    return iri
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where things live on this server: minted IRIs (under the base) map to local paths."""
+
+    base_iri: str = "https://w3id.org/newskg/"
+
+    def local_path(self, iri: str) -> str | None:
+        """The path of a minted IRI on this server ("/id/actor/tokayev"), or None for other IRIs."""
+        if iri.startswith(vocab.NKG):
+            return "/ontology#" + iri[len(vocab.NKG):]
+        if iri.startswith(self.base_iri):
+            rest = iri[len(self.base_iri):]
+            return "/" + rest if rest else None
+        return None
+
+    def href(self, iri: str) -> str:
+        """Where a link to this IRI should go: the local page for minted IRIs, else the IRI itself."""
+        return self.local_path(iri) or iri
+
+    def iri_for_path(self, path: str) -> str:
+        """The minted IRI a local path stands for (inverse of local_path)."""
+        return self.base_iri + path.lstrip("/")
+
+    def doc_path(self, iri: str) -> str:
+        """The document (page) describing a minted IRI: /id/actor/x -> /doc/id/actor/x."""
+        return "/doc/" + iri[len(self.base_iri):]
+
+
+def term_view(term, site: Site, labels: dict[str, str] | None = None) -> dict:
+    """One pyoxigraph term as a dict the templates render (text, link, language, datatype)."""
+    if isinstance(term, ox.NamedNode):
+        iri = term.value
+        label = (labels or {}).get(iri)
+        return {"kind": "iri", "value": iri, "text": label or compact(iri), "href": site.href(iri),
+                "local": site.local_path(iri) is not None, "compact": compact(iri)}
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value if term.datatype else ""
+        shown = "" if datatype in (vocab.XSD + "string", vocab.RDF + "langString") else compact(datatype)
+        return {"kind": "literal", "value": term.value, "text": term.value, "lang": term.language or "",
+                "datatype": shown}
+    return {"kind": "bnode", "value": str(term), "text": str(term)}
+
+
+def _pick_label(found: dict[str, str]) -> str | None:
+    return found.get("en") or found.get("") or found.get("nl") or (next(iter(found.values())) if found else None)
+
+
+def labels_for(kg, iris) -> dict[str, str]:
+    """English (else untagged, else Dutch) rdfs:label / skos:prefLabel of each IRI: from the default graph, else
+    from a named graph (a figure is labelled inside its claim's graph, a Wikidata item in the snapshot)."""
+    iris = sorted({i for i in iris if i})
+    if not iris:
+        return {}
+    hidden = ", ".join(_iri(g) for g in _HIDDEN_GRAPHS)
+    found: dict[str, dict[str, str]] = {}
+    in_graphs: dict[str, dict[str, str]] = {}
+    for start in range(0, len(iris), 200):
+        values = " ".join(_iri(i) for i in iris[start:start + 200])
+        rows = kg.query(
+            f"SELECT ?s ?l ?g WHERE {{ VALUES ?s {{ {values} }} {{ ?s <{vocab.RDFS}label>|<{vocab.SKOS}prefLabel> ?l }}"
+            f" UNION {{ GRAPH ?g {{ ?s <{vocab.RDFS}label>|<{vocab.SKOS}prefLabel> ?l }} FILTER(?g NOT IN ({hidden})) }} }}"
+        ).rows()
+        for row in rows:
+            target = in_graphs if "g" in row else found
+            target.setdefault(row["s"].value, {}).setdefault(row["l"].language or "", row["l"].value)
+    for iri, langs in in_graphs.items():
+        found.setdefault(iri, langs)
+    return {iri: _pick_label(langs) for iri, langs in found.items() if _pick_label(langs)}
+
+
+# --------------------------------------------------------------------------------------------- examples
+@dataclass(frozen=True)
+class Example:
+    """One research question of queries/examples: its file name, title, description and SPARQL text."""
+
+    name: str
+    title: str
+    description: str
+    query: str
+
+
+def examples(project_dir: Path) -> list[Example]:
+    """The example queries (queries/examples/*.rq), in file order, with their `# title:` and `# description:`."""
+    out = []
+    for path in sorted((Path(project_dir) / "queries" / "examples").glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        title = path.stem
+        description = []
+        for line in text.splitlines():
+            if line.startswith("# title:"):
+                title = line[len("# title:"):].strip()
+            elif line.startswith("# description:"):
+                description.append(line[len("# description:"):].strip())
+        out.append(Example(path.stem, title, " ".join(description), text))
+    return out
+
+
+# --------------------------------------------------------------------------------------------- resources
+def is_known(kg, iri: str) -> bool:
+    """True when the store mentions the IRI anywhere: as subject or object, in any graph, or as a graph name."""
+    t = _iri(iri)
+    return kg.query(
+        f"ASK {{ {{ {t} ?p ?o }} UNION {{ ?s ?p {t} }} UNION {{ GRAPH ?g {{ {t} ?p ?o }} }}"
+        f" UNION {{ GRAPH ?g {{ ?s ?p {t} }} }} UNION {{ GRAPH {t} {{ ?s ?p ?o }} }} }}"
+    ).boolean
+
+
+def _claim_rows(kg, where: str) -> list[dict]:
+    """Claims matching a pattern on ?claim, with their metadata, ordered by IRI."""
+    n = vocab.NKG
+    return kg.query(
+        f"SELECT DISTINCT ?claim ?label ?claimant ?status ?quote ?translation ?relayedBy WHERE {{ {where} "
+        f"?claim a <{n}Claim> . "
+        f"OPTIONAL {{ ?claim <{vocab.RDFS}label> ?label FILTER(LANG(?label) = 'en') }} "
+        f"OPTIONAL {{ ?claim <{n}claimant> ?claimant }} OPTIONAL {{ ?claim <{n}status> ?status }} "
+        f"OPTIONAL {{ ?claim <{n}quote> ?quote }} OPTIONAL {{ ?claim <{n}translation> ?translation }} "
+        f"OPTIONAL {{ ?claim <{n}relayedBy> ?relayedBy }} }} ORDER BY ?claim"
+    ).rows()
+
+
+def _status_name(status_iri: str | None) -> str:
+    return status_iri[len(vocab.NKG):].lower() if status_iri and status_iri.startswith(vocab.NKG) else "unknown"
+
+
+def _claims_view(rows: list[dict], site: Site, labels: dict[str, str]) -> list[dict]:
+    claims: dict[str, dict] = {}
+    for row in rows:
+        iri = row["claim"].value
+        claim = claims.setdefault(iri, {
+            "iri": iri, "href": site.href(iri), "id": iri.rsplit("/", 1)[-1],
+            "label": row["label"].value if "label" in row else compact(iri),
+            "claimant": term_view(row["claimant"], site, labels) if "claimant" in row else None,
+            "status": _status_name(row["status"].value if "status" in row else None),
+            "quote": row["quote"].value if "quote" in row else "",
+            "translation": row["translation"].value if "translation" in row else "",
+            "relayed_by": [],
+        })
+        if "relayedBy" in row:
+            relay = term_view(row["relayedBy"], site, labels)
+            if relay not in claim["relayed_by"]:
+                claim["relayed_by"].append(relay)
+    return list(claims.values())
+
+
+def _iris_in(rows: list[dict]) -> set[str]:
+    return {t.value for row in rows for t in row.values() if isinstance(t, ox.NamedNode)}
+
+
+def describe(kg, site: Site, iri: str) -> dict:
+    """Everything the resource page shows: labels, types, properties, incoming links, claims, Wikidata link."""
+    t = _iri(iri)
+    label_rows = kg.query(f"SELECT ?l WHERE {{ {t} <{vocab.RDFS}label>|<{vocab.SKOS}prefLabel> ?l }}").rows()
+    type_rows = kg.query(f"SELECT ?t WHERE {{ {t} a ?t }} ORDER BY ?t").rows()
+    out_rows = kg.query(f"SELECT ?p ?o WHERE {{ {t} ?p ?o }} ORDER BY ?p ?o").rows()
+    in_rows = kg.query(f"SELECT ?s ?p WHERE {{ ?s ?p {t} }} ORDER BY ?p ?s").rows()
+    said_rows = kg.query(
+        f"SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{ {{ {t} ?p ?o BIND({t} AS ?s) }} UNION {{ ?s ?p {t} BIND({t} AS ?o) }} }}"
+        f" ?g a <{vocab.NKG}Claim> }} ORDER BY ?g ?s ?p ?o"
+    ).rows()
+    graph_rows = kg.query(
+        f"SELECT ?s ?p ?o WHERE {{ GRAPH {t} {{ ?s ?p ?o }} FILTER({t} NOT IN ({', '.join(_iri(g) for g in _HIDDEN_GRAPHS)})) }}"
+        " ORDER BY ?s ?p ?o LIMIT 500"
+    ).rows()
+    n = vocab.NKG
+    by_rows = _claim_rows(kg, f"?claim <{n}claimant> {t} .")
+    relayed_rows = _claim_rows(kg, f"?claim <{n}relayedBy> {t} .")
+    about_rows = _claim_rows(
+        kg, f"{{ ?claim <{n}aboutEvent> {t} }} UNION {{ GRAPH ?claim {{ {{ {t} ?p1 ?o1 }} UNION {{ ?s1 ?p1 {t} }} }} }}"
+    )
+    wikidata_rows = kg.query(
+        f"SELECT ?wd ?label WHERE {{ {t} <{n}wikidata> ?wd . OPTIONAL {{ GRAPH <{vocab.WIKIDATA_SNAPSHOT_GRAPH}> "
+        f"{{ ?wd <{vocab.RDFS}label> ?label FILTER(LANG(?label) = 'en') }} }} }}"
+    ).rows()
+    all_rows = type_rows + out_rows + in_rows + said_rows + graph_rows + by_rows + relayed_rows + about_rows
+    labels = labels_for(kg, _iris_in(all_rows) | {iri})
+
+    def triples(rows):
+        return [{"g": term_view(r["g"], site, labels) if "g" in r else None, "s": term_view(r["s"], site, labels),
+                 "p": term_view(r["p"], site, labels), "o": term_view(r["o"], site, labels)} for r in rows]
+
+    types = [term_view(r["t"], site, labels) for r in type_rows]
+    claim = None
+    if any(r["t"].value == n + "Claim" for r in type_rows):
+        claim = _claims_view(_claim_rows(kg, f"VALUES ?claim {{ {t} }}"), site, labels)[0]
+        article = next((r["o"].value for r in out_rows if r["p"].value == n + "reportedIn"), None)
+        claim["article_href"] = article_path(article, site, claim["id"]) if article else None
+    article_view_href = None
+    if any(r["t"].value == n + "Article" for r in type_rows):
+        article_view_href = article_path(iri, site)
+    return {
+        "iri": iri,
+        "compact": compact(iri),
+        "labels": sorted(({"text": r["l"].value, "lang": r["l"].language or ""} for r in label_rows),
+                         key=lambda x: (x["lang"] != "nl", x["lang"] != "en", x["lang"])),
+        "title": labels.get(iri) or _pick_label({r["l"].language or "": r["l"].value for r in label_rows}) or compact(iri),
+        "types": types,
+        "properties": [{"p": term_view(r["p"], site, labels), "o": term_view(r["o"], site, labels)}
+                       for r in out_rows if r["p"].value not in _SKIP_OUT],
+        "incoming": [{"s": term_view(r["s"], site, labels), "p": term_view(r["p"], site, labels)} for r in in_rows],
+        "said_in_claims": triples(said_rows),
+        "graph": triples(graph_rows),
+        "claims_by": _claims_view(by_rows, site, labels),
+        "claims_relayed": _claims_view(relayed_rows, site, labels),
+        "claims_about": _claims_view(about_rows, site, labels),
+        "wikidata": [{"iri": r["wd"].value, "compact": compact(r["wd"].value),
+                      "label": r["label"].value if "label" in r else ""} for r in wikidata_rows],
+        "claim": claim,
+        "article_view": article_view_href,
+    }
+
+
+def description_quads(kg, iri: str, *, with_graphs: bool) -> list:
+    """The RDF description of a resource: its triples in the default graph; with_graphs adds, each in its own
+    named graph, the graph named by the resource (a claim's graph) and what claim graphs say about it."""
+    t = _iri(iri)
+    quads = [ox.Quad(ox.NamedNode(iri), r["p"], r["o"], ox.DefaultGraph())
+             for r in kg.query(f"SELECT ?p ?o WHERE {{ {t} ?p ?o }}").rows()]
+    if with_graphs:
+        hidden = ", ".join(_iri(g) for g in _HIDDEN_GRAPHS)
+        rows = kg.query(
+            f"SELECT DISTINCT ?g ?s ?p ?o WHERE {{ {{ GRAPH {t} {{ ?s ?p ?o }} BIND({t} AS ?g) }} UNION "
+            f"{{ GRAPH ?g {{ {t} ?p ?o BIND({t} AS ?s) }} ?g a <{vocab.NKG}Claim> }} "
+            f"FILTER(?g NOT IN ({hidden})) }}"
+        ).rows()
+        quads += [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]
+    return quads
+
+
+def serialize(quads: list, rdf_format) -> bytes:
+    """Quads (or triples) in one RDF syntax, with our prefixes where the syntax has them."""
+    if not rdf_format.supports_datasets:
+        quads = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+    return ox.serialize(quads, format=rdf_format, prefixes=SERIALIZATION_PREFIXES)
+
+
+# --------------------------------------------------------------------------------------------- the article view
+def article_path(article_iri: str, site: Site, claim_id: str | None = None) -> str:
+    """The article view of an article IRI (/article/<slug>), optionally at one claim's mark."""
+    path = "/article/" + article_iri.rsplit("/", 1)[-1]
+    return path + (f"#{claim_id}" if claim_id else "")
+
+
+def mark_spans(text: str, spans: list[tuple[int, int, str]]) -> list:
+    """Split text into a tree of plain strings and marks: ("mark", id, children). Nested spans nest; a span that
+    crosses the end of an enclosing one is cut in pieces (each a mark with the same id)."""
+    ordered = sorted((s, e, i) for s, e, i in spans if 0 <= s < e <= len(text))
+    ordered.sort(key=lambda x: (x[0], -x[1]))
+
+    def build(start: int, end: int, items: list) -> list:
+        out: list = []
+        pos = start
+        rest = list(items)
+        while rest:
+            s, e, ident = rest.pop(0)
+            s, e = max(s, pos), min(e, end)
+            if s >= e:
+                continue
+            inner = [(s2, e2, i2) for s2, e2, i2 in rest if s2 < e]
+            rest = [x for x in rest if x[0] >= e] + [(e, e2, i2) for s2, e2, i2 in inner if e2 > e]
+            rest.sort(key=lambda x: (x[0], -x[1]))
+            if s > pos:
+                out.append(text[pos:s])
+            out.append(("mark", ident, build(s, e, inner)))
+            pos = e
+        if pos < end:
+            out.append(text[pos:end])
+        return out
+
+    return build(0, len(text), ordered)
+
+
+def _date(term) -> date | None:
+    try:
+        return date.fromisoformat(term.value) if term is not None else None
+    except ValueError:
+        return None
+
+
+def timeline(kg, site: Site, article_iri: str) -> dict:
+    """Dated events and statements of an article's claims, as bars on one date axis (percent positions)."""
+    t = _iri(article_iri)
+    n = vocab.NKG
+    rows = kg.query(
+        f"SELECT DISTINCT ?item ?kind ?spec ?earliest ?latest ?precision ?expression WHERE {{ "
+        f"?claim <{n}reportedIn> {t} . "
+        f"{{ ?claim <{n}statedAt> ?spec BIND(?claim AS ?item) BIND('statement' AS ?kind) }} UNION "
+        f"{{ ?claim <{n}aboutEvent> ?item . ?item <{n}occurredAt> ?spec BIND('event' AS ?kind) }} UNION "
+        f"{{ ?claim <{n}aboutEvent>/<{vocab.SEM}subEventOf> ?item . ?item <{n}occurredAt> ?spec BIND('event' AS ?kind) }} UNION "
+        f"{{ GRAPH ?claim {{ ?item <{n}occurredAt> ?spec }} BIND('event' AS ?kind) }} UNION "
+        f"{{ ?claim <{n}withdrawnBy> ?item . ?item <{n}occurredAt> ?spec BIND('withdrawal' AS ?kind) }} "
+        f"OPTIONAL {{ ?spec <{n}earliest> ?earliest }} OPTIONAL {{ ?spec <{n}latest> ?latest }} "
+        f"OPTIONAL {{ ?spec <{n}precision> ?precision }} "
+        f"OPTIONAL {{ ?spec <{n}expression> ?expression }} }}"
+    ).rows()
+    labels = labels_for(kg, _iris_in(rows))
+    items = []
+    for r in rows:
+        early, late = _date(r.get("earliest")), _date(r.get("latest"))
+        if early is None and late is None:
+            continue
+        items.append({"item": term_view(r["item"], site, labels), "kind": r["kind"].value,
+                      "spec": term_view(r["spec"], site, labels), "earliest": early, "latest": late,
+                      "precision": compact(r["precision"].value) if "precision" in r else "",
+                      "expression": r["expression"].value if "expression" in r else ""})
+    if not items:
+        return {"items": [], "ticks": []}
+    first = min(d for i in items for d in (i["earliest"], i["latest"]) if d)
+    last = max(d for i in items for d in (i["earliest"], i["latest"]) if d)
+    span = max((last - first).days + 1, 1)
+    for i in items:
+        start = i["earliest"] or first
+        end = i["latest"] or last
+        i["open_start"] = i["earliest"] is None
+        i["left"] = round(100 * (start - first).days / span, 2)
+        i["width"] = round(100 * ((end - start).days + 1) / span, 2)
+    items = _group_statements(items)
+    items.sort(key=lambda i: (i["earliest"] or date.min, i["latest"] or date.max, i["kind"], i["item"]["text"]))
+    ticks = []
+    for offset in range(0, span, 7 if span > 21 else 1):
+        d = date.fromordinal(first.toordinal() + offset)
+        ticks.append({"left": round(100 * offset / span, 2), "text": d.isoformat()})
+    return {"items": items, "ticks": ticks, "first": first, "last": last}
+
+
+def _group_statements(items: list[dict]) -> list[dict]:
+    """One row per statement date (its TimeSpec) listing the claims stated then; events keep one row each."""
+    rows: list[dict] = []
+    by_spec: dict[str, dict] = {}
+    for item in items:
+        if item["kind"] != "statement":
+            item["claims"] = []
+            rows.append(item)
+            continue
+        row = by_spec.get(item["spec"]["value"])
+        if row is None:
+            row = by_spec[item["spec"]["value"]] = {**item, "item": item["spec"], "claims": []}
+            rows.append(row)
+        row["claims"].append(item["item"])
+    for row in by_spec.values():
+        row["claims"].sort(key=lambda c: c["value"])
+    return rows
+
+
+_POINT = re.compile(r"^\s*(?:<[^>]*>\s*)?point\s*\(\s*([-+0-9.eE]+)\s+([-+0-9.eE]+)\s*\)\s*$", re.IGNORECASE)
+
+
+def places(kg, site: Site, article_iri: str) -> list[dict]:
+    """Places the article's claims mention (or whose events happen in, and what those lie in), with coordinates
+    from the snapshot graphs (wdt:P625 WKT points), and the graph each point comes from."""
+    t = _iri(article_iri)
+    n = vocab.NKG
+    graphs = " ".join(_iri(g) for g in SNAPSHOT_GRAPHS)
+    rows = kg.query(
+        f"SELECT DISTINCT ?place ?wd ?wkt ?graph WHERE {{ ?claim <{n}reportedIn> {t} . "
+        f"{{ GRAPH ?claim {{ {{ ?x ?y ?place }} UNION {{ ?place ?y ?x }} }} }} UNION "
+        f"{{ ?claim <{n}aboutEvent>/<{vocab.SEM}hasPlace>/<{n}locatedIn>* ?place }} "
+        f"?place a/<{vocab.RDFS}subClassOf>* <{n}Place> ; <{n}wikidata> ?wd . "
+        f"VALUES ?graph {{ {graphs} }} GRAPH ?graph {{ ?wd <{vocab.WDT}P625> ?wkt }} }} ORDER BY ?place"
+    ).rows()
+    labels = labels_for(kg, _iris_in(rows))
+    out = []
+    for r in rows:
+        match = _POINT.match(r["wkt"].value)
+        if not match:
+            continue
+        out.append({"iri": r["place"].value, "href": site.href(r["place"].value),
+                    "label": labels.get(r["place"].value, compact(r["place"].value)),
+                    "wikidata": r["wd"].value, "lon": float(match.group(1)), "lat": float(match.group(2)),
+                    "graph": r["graph"].value, "graph_name": r["graph"].value.rsplit("/", 1)[-1]})
+    return out
+
+
+def article_view(kg, site: Site, article_iri: str) -> dict | None:
+    """The article with each claim's sentence marked, its claims, timeline and places; None if no such article."""
+    t = _iri(article_iri)
+    n, s = vocab.NKG, vocab.SCHEMA
+    head = kg.query(
+        f"SELECT ?headline ?body ?url ?publisher ?date WHERE {{ {t} a <{n}Article> . "
+        f"OPTIONAL {{ {t} <{s}headline> ?headline }} OPTIONAL {{ {t} <{s}articleBody> ?body }} "
+        f"OPTIONAL {{ {t} <{s}url> ?url }} OPTIONAL {{ {t} <{s}publisher> ?publisher }} "
+        f"OPTIONAL {{ {t} <{s}datePublished> ?date }} }} LIMIT 1"
+    ).rows()
+    if not head:
+        return None
+    head = head[0]
+    rows = _claim_rows(kg, f"?claim <{n}reportedIn> {t} .")
+    offsets = {r["claim"].value: (int(r["start"].value), int(r["end"].value)) for r in kg.query(
+        f"SELECT ?claim ?start ?end WHERE {{ ?claim <{n}reportedIn> {t} ; <{n}charStart> ?start ; <{n}charEnd> ?end }}"
+    ).rows()}
+    extra = kg.query(
+        f"SELECT ?claim ?stated ?withdrawnBy ?withdrawer WHERE {{ ?claim <{n}reportedIn> {t} . "
+        f"OPTIONAL {{ ?claim <{n}statedAt> ?stated }} "
+        f"OPTIONAL {{ ?claim <{n}withdrawnBy> ?withdrawnBy "
+        f"OPTIONAL {{ ?withdrawnBy <{vocab.PROV}wasAssociatedWith> ?withdrawer }} }} }}"
+    ).rows()
+    labels = labels_for(kg, _iris_in(rows) | _iris_in(extra) | ({head["publisher"].value} if "publisher" in head else set()))
+    claims = _claims_view(rows, site, labels)
+    by_iri = {c["iri"]: c for c in claims}
+    for r in extra:
+        claim = by_iri.get(r["claim"].value)
+        if claim is None:
+            continue
+        claim["stated"] = term_view(r["stated"], site, labels) if "stated" in r else None
+        claim["withdrawn_by"] = term_view(r["withdrawnBy"], site, labels) if "withdrawnBy" in r else None
+        claim["withdrawer"] = term_view(r["withdrawer"], site, labels) if "withdrawer" in r else None
+    body = head["body"].value if "body" in head else ""
+    spans = []
+    for claim in claims:
+        start, end = offsets.get(claim["iri"], (None, None))
+        claim["start"], claim["end"] = start, end
+        if start is not None:
+            spans.append((start, end, claim["id"]))
+    claimants = sorted({(c["claimant"]["value"], c["claimant"]["text"]) for c in claims if c["claimant"]},
+                       key=lambda x: x[1].lower())
+    claims_js = {c["id"]: {
+        "label": c["label"], "href": c["href"], "status": c["status"], "quote": c["quote"],
+        "translation": c["translation"],
+        "claimant": c["claimant"]["text"] if c["claimant"] else "",
+        "claimantHref": c["claimant"]["href"] if c["claimant"] else "",
+        "relayedBy": [r["text"] for r in c["relayed_by"]],
+        "stated": c["stated"]["text"] if c.get("stated") else "",
+        "withdrawnBy": c["withdrawer"]["text"] if c.get("withdrawer") else "",
+    } for c in claims}
+    return {
+        "iri": article_iri,
+        "status_of": {c["id"]: c["status"] for c in claims},
+        "order_of": {c["id"]: n for n, c in enumerate(sorted(claims, key=lambda c: (c["start"] or 0, c["id"])))},
+        "claims_js": claims_js,
+        "page": site.doc_path(article_iri) if article_iri.startswith(site.base_iri) else article_iri,
+        "headline": head["headline"].value if "headline" in head else compact(article_iri),
+        "url": head["url"].value if "url" in head else "",
+        "publisher": term_view(head["publisher"], site, labels) if "publisher" in head else None,
+        "date": head["date"].value if "date" in head else "",
+        "body": body,
+        "marked": mark_spans(body, spans),
+        "claims": claims,
+        "claimants": [{"iri": i, "label": l} for i, l in claimants],
+        "statuses": sorted({c["status"] for c in claims}),
+        "timeline": timeline(kg, site, article_iri),
+        "places": places(kg, site, article_iri),
+    }
+
+
+def articles(kg, site: Site) -> list[dict]:
+    """Every article in the store, with its headline and the number of claims reported in it."""
+    n, s = vocab.NKG, vocab.SCHEMA
+    rows = kg.query(
+        f"SELECT ?a (SAMPLE(?h) AS ?headline) (COUNT(DISTINCT ?c) AS ?claims) WHERE {{ ?a a <{n}Article> . "
+        f"OPTIONAL {{ ?a <{s}headline> ?h }} OPTIONAL {{ ?c <{n}reportedIn> ?a }} }} GROUP BY ?a ORDER BY ?a"
+    ).rows()
+    return [{"iri": r["a"].value, "href": article_path(r["a"].value, site),
+             "headline": r["headline"].value if "headline" in r else compact(r["a"].value),
+             "claims": int(r["claims"].value)} for r in rows]
+
+
+# --------------------------------------------------------------------------------------------- ontology docs
+_KINDS = {
+    vocab.OWL + "Class": "class",
+    vocab.OWL + "ObjectProperty": "property",
+    vocab.OWL + "DatatypeProperty": "property",
+    vocab.OWL + "AnnotationProperty": "property",
+    vocab.RDF + "Property": "property",
+    vocab.SKOS + "ConceptScheme": "scheme",
+    vocab.SKOS + "Concept": "individual",
+    vocab.OWL + "NamedIndividual": "individual",
+}
+
+
+@dataclass
+class Term:
+    """One ontology term for the documentation page."""
+
+    iri: str
+    local: str
+    kinds: set[str] = field(default_factory=set)
+    types: list[str] = field(default_factory=list)
+    values: dict[str, list] = field(default_factory=dict)
+
+
+def ontology_doc(kg, site: Site) -> dict:
+    """The ontology's header and its classes, properties, concept schemes and individuals, from the store."""
+    onto = _iri(vocab.ONTOLOGY_IRI)
+    header_rows = kg.query(f"SELECT ?p ?o WHERE {{ {onto} ?p ?o }}").rows()
+    rows = kg.query(
+        f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), \"{vocab.NKG}\")) }} ORDER BY ?s ?p ?o"
+    ).rows()
+    incoming = kg.query(
+        f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?o), \"{vocab.NKG}\") && ISIRI(?o) "
+        f"&& STRSTARTS(STR(?s), \"{vocab.NKG}\") && ?p IN (<{vocab.RDFS}subClassOf>, <{vocab.RDFS}subPropertyOf>)) }}"
+    ).rows()
+    terms: dict[str, Term] = {}
+    for r in rows:
+        iri = r["s"].value
+        term = terms.setdefault(iri, Term(iri, iri[len(vocab.NKG):]))
+        p, o = r["p"].value, r["o"]
+        if p == vocab.RDF + "type" and o.value in _KINDS:
+            term.kinds.add(_KINDS[o.value])
+            term.types.append(compact(o.value))
+        elif p == vocab.RDF + "type":
+            term.values.setdefault(compact(p), []).append(o)
+        else:
+            term.values.setdefault(compact(p), []).append(o)
+    sub_of: dict[str, list[str]] = {}
+    for r in incoming:
+        sub_of.setdefault(r["o"].value, []).append(r["s"].value)
+    labels = labels_for(kg, {o.value for t in terms.values() for vs in t.values.values() for o in vs
+                             if isinstance(o, ox.NamedNode)})
+
+    def text(term: Term, prop: str, lang: str) -> str:
+        return next((o.value for o in term.values.get(prop, []) if isinstance(o, ox.Literal) and o.language == lang), "")
+
+    def view(term: Term) -> dict:
+        links = {}
+        for prop, objects in term.values.items():
+            iris = [term_view(o, site, labels) for o in objects if isinstance(o, ox.NamedNode)]
+            lits = [term_view(o, site) for o in objects if isinstance(o, ox.Literal)]
+            if prop in ("rdfs:label", "skos:definition", "skos:prefLabel"):
+                continue
+            if iris or lits:
+                links[prop] = iris + lits
+        kind = next((k for k in ("class", "property", "scheme", "individual") if k in term.kinds), "other")
+        return {
+            "iri": term.iri, "local": term.local, "kind": kind, "types": term.types,
+            "label_en": text(term, "rdfs:label", "en") or text(term, "skos:prefLabel", "en"),
+            "label_nl": text(term, "rdfs:label", "nl") or text(term, "skos:prefLabel", "nl"),
+            "definition_en": text(term, "skos:definition", "en"),
+            "definition_nl": text(term, "skos:definition", "nl"),
+            "links": links,
+            "subterms": [term_view(ox.NamedNode(s), site) for s in sorted(sub_of.get(term.iri, []))],
+            "deprecated": any(o.value == "true" for o in term.values.get("owl:deprecated", [])),
+        }
+
+    views = [view(t) for t in sorted(terms.values(), key=lambda t: t.local.lower())]
+    header = {}
+    for r in header_rows:
+        header.setdefault(compact(r["p"].value), []).append(term_view(r["o"], site))
+    return {
+        "iri": vocab.ONTOLOGY_IRI,
+        "header": header,
+        "title": next((v["text"] for v in header.get("dcterms:title", []) if v.get("lang") == "en"), "newskg ontology"),
+        "sections": [
+            ("Classes", "class", [v for v in views if v["kind"] == "class"]),
+            ("Properties", "property", [v for v in views if v["kind"] == "property"]),
+            ("Concept schemes", "scheme", [v for v in views if v["kind"] == "scheme"]),
+            ("Individuals and concepts", "individual", [v for v in views if v["kind"] in ("individual", "other")]),
+        ],
+    }
+
+
+def ontology_versions(kg) -> set[str]:
+    """The ontology's version IRIs (owl:versionIRI)."""
+    rows = kg.query(f"SELECT ?v WHERE {{ <{vocab.ONTOLOGY_IRI}> <{vocab.OWL}versionIRI> ?v }}").rows()
+    return {r["v"].value for r in rows}
+
+
+def ontology_rdf(source: Path, rdf_format) -> bytes:
+    """The ontology file itself for Turtle (comments kept), else re-serialized in the syntax asked for."""
+    data = Path(source).read_bytes()
+    if rdf_format == ox.RdfFormat.TURTLE:
+        return data
+    return serialize(list(ox.parse(data, ox.RdfFormat.TURTLE)), rdf_format)
