@@ -55,6 +55,27 @@ class Settings(BaseSettings):
     load_seed: bool = Field(
         True, description="Load the ontology, the article graph, the snapshot and the shapes at start (once)."
     )
+    store_kind: str = Field(
+        "oxigraph", pattern="^(oxigraph|sparql)$",
+        description="oxigraph: the embedded store in `store`; sparql: a remote SPARQL 1.1 server (NEWSKG_REMOTE_*).",
+    )
+    remote_query_url: str | None = Field(None, description="Query endpoint of the remote store (store_kind=sparql).")
+    remote_update_url: str | None = Field(
+        None, description="Update endpoint of the remote store (default: the query endpoint)."
+    )
+    remote_store_url: str | None = Field(
+        None, description="Graph Store Protocol endpoint of the remote store (unset: graphs are read and loaded by SPARQL)."
+    )
+    remote_user: str | None = Field(None, description="User for the remote store's HTTP authentication.")
+    remote_password: SecretStr | None = Field(None, description="Password for the remote store's HTTP authentication.")
+    remote_auth: str = Field(
+        "auto", pattern="^(auto|basic|digest)$",
+        description="HTTP authentication to the remote store: basic, digest, or auto (digest for Virtuoso, else basic).",
+    )
+    remote_dialect: str = Field(
+        "generic", pattern="^(generic|virtuoso|fuseki|graphdb|qlever)$",
+        description="Which server the remote store is, for its differences (default graph, results, updates).",
+    )
 
     def service_allowlist(self) -> list[str]:
         """The endpoints SERVICE and LOAD may reach."""

@@ -170,6 +170,8 @@ class WriteGate:
         """Apply a SPARQL update only if the resources it touches still conform afterwards (one transaction)."""
         shape = update_shape(sparql)
         store = self.kg.store
+        if not hasattr(store, "scratch_copy"):  # a remote store: no checkpoint, a scratch of the affected resources
+            return self._update_remote(sparql, shape, base_iri)
         with self.kg.write_lock:
             folder = Path(tempfile.mkdtemp(prefix=".scratch-", dir=Path(store.path).parent))
             shutil.rmtree(folder)
@@ -186,6 +188,45 @@ class WriteGate:
             finally:
                 scratch.close()
                 shutil.rmtree(folder, ignore_errors=True)
+            store.update(sparql, base_iri=base_iri)
+            self._store_entailments(entailed)
+            self.kg.committed(durable=True)
+
+    def _update_remote(self, sparql: str, shape, base_iri: str | None) -> None:
+        """The update gate for a store without checkpoints (a remote SPARQL store): copy the affected resources
+        into an in-memory scratch store (the update's constant IRIs and what its WHERE binds in the live store,
+        described in every graph, with their context two hops deep, whole named graphs the update names, and the
+        ontology), apply the update there, validate, and only then send it to the store."""
+        from .store import OxigraphStore
+
+        store = self.kg.store
+        with self.kg.write_lock:
+            touched = set(shape.iris) | self._bound_by_where(shape, base_iri)
+            named = {g for g in touched if "://" in g and store.has_graph(g)} if shape.graph_operations else set()
+            hidden = getattr(store, "default_graph_iri", None)  # the graph a remote store keeps our default in
+
+            def as_quads(dataset):
+                return [ox.Quad(*(from_rdflib(x) for x in (s, p, o)),
+                                ox.DefaultGraph() if g is None or g == rdflib.graph.DATASET_DEFAULT_GRAPH_ID
+                                else ox.NamedNode(str(g)))
+                        for s, p, o, g in dataset.quads((None, None, None, None)) if g is None or str(g) != hidden]
+
+            described = as_quads(self._described(store, touched, named))
+            quads = described + as_quads(stored_context(store, quads_to_dataset(described), self.ontology()))
+            scratch = OxigraphStore()
+            try:
+                scratch.load(self.ontology().serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+                if quads:
+                    scratch.update("INSERT DATA {\n" + quads_as_insert_data(quads) + "\n}")
+                scratch.update(sparql, base_iri=base_iri)  # a syntax error surfaces here, as the user's own
+                graphs = {g for g in scratch.named_graphs() if g in touched} if shape.graph_operations else set()
+                if shape.graph_operations:
+                    touched |= _subjects_of(scratch, graphs | {""})
+                candidate = self._described(scratch, touched, {g for g in graphs if g})
+                has_data = next(iter(candidate.quads((None, None, None, None))), None) is not None
+                entailed = self._check(candidate, scratch) if has_data else set()
+            finally:
+                scratch.close()
             store.update(sparql, base_iri=base_iri)
             self._store_entailments(entailed)
             self.kg.committed(durable=True)

@@ -80,6 +80,10 @@ class KnowledgeGraph:
     @classmethod
     def open(cls, settings: Settings, *, store: Store | None = None) -> "KnowledgeGraph":
         """Open (or create) the store named by the settings, and load the seed data once."""
+        if store is None and settings.store_kind == "sparql":
+            from .remote_store import RemoteSparqlStore
+
+            store = RemoteSparqlStore.from_settings(settings)
         kg = cls(settings, store or OxigraphStore(Path(settings.store)))
         if settings.load_seed:
             kg.load_seed()
