@@ -1,4 +1,4 @@
-"""The `newskg` command: serve, load, query, validate, export."""
+"""The `newskg` command: serve, load, query, validate, export, wikidata."""
 
 from __future__ import annotations
 
@@ -205,6 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", "-o", help="file to write (default: standard output)")
     export.add_argument("--store", type=Path, default=argparse.SUPPRESS, help="store folder (overrides NEWSKG_STORE)")
     export.set_defaults(func=cmd_export)
+
+    from .wikidata.commands import add_wikidata_commands
+
+    add_wikidata_commands(sub)
     return parser
 
 

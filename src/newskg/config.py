@@ -48,6 +48,24 @@ class Settings(BaseSettings):
     wikidata_endpoint: str | None = Field(
         None, description="A Wikidata query service mirror; SERVICE to Wikidata's endpoint goes there instead."
     )
+    wikidata_api: str = Field(
+        "https://www.wikidata.org/w/api.php",
+        description="Wikidata's action API (wbsearchentities), used by `newskg wikidata link`.",
+    )
+    wikidata_offline: bool = Field(
+        False,
+        description="No traffic to Wikidata: SERVICE to Wikidata is answered from the snapshot graph; link/refresh refuse.",
+    )
+    wikidata_min_interval_s: float = Field(
+        1.0, ge=0, description="Least time between two requests to Wikidata (polite rate limit), in seconds."
+    )
+    wikidata_timeout_s: float = Field(30.0, gt=0, description="Time limit of one request to Wikidata, in seconds.")
+    wikidata_retries: int = Field(
+        4, ge=0, le=10, description="Retries of a Wikidata request answered 429 or 5xx (backoff, Retry-After honoured)."
+    )
+    wikidata_contact: str = Field(
+        "https://w3id.org/newskg/", description="Contact URL or e-mail put in the User-Agent sent to Wikidata."
+    )
     project_dir: Path | None = Field(
         None,
         description="Folder holding ontology/, graph/ and shapes/ (found next to the package when unset).",

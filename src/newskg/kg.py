@@ -24,6 +24,7 @@ from .sparql.description import service_description, void_description
 from .sparql.endpoint import Answer, answer_query
 from .sparql.cache import ResultCache, cacheable
 from .sparql.federation import check_remote_targets
+from .sparql.wikidata_service import rewrite_for_settings
 from .sparql.protocol import QueryRequest
 from .store import OxigraphStore, QueryResult, Store
 
@@ -164,6 +165,7 @@ class KnowledgeGraph:
 
     def answer(self, request: QueryRequest, accept: str | None) -> Answer:
         """Answer a user's query within its time limit, serialized in the negotiated format."""
+        request = dataclasses.replace(request, query=rewrite_for_settings(request.query, self.settings))
         check_remote_targets(request.query, self.settings.service_allowlist())
         infer = self.settings.infer_default if request.infer is None else request.infer
         if infer and not request.default_graphs and not request.union_default_graph:

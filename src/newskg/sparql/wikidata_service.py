@@ -1,0 +1,71 @@
+"""SERVICE to Wikidata's query service, redirected: to a mirror, or to the local snapshot graph when offline.
+
+`SERVICE [SILENT] <https://query.wikidata.org/sparql> { P }` is rewritten in the query text before evaluation, at
+the positions the federation tokenizer gives (so comments, strings and prefixed names are handled):
+- with a mirror (NEWSKG_WIKIDATA_ENDPOINT), the target IRI becomes the mirror's (which is on the allow-list);
+- offline (NEWSKG_WIKIDATA_OFFLINE=true), the whole `SERVICE [SILENT] <target>` becomes
+  `GRAPH <https://w3id.org/newskg/graph/wikidata-snapshot>`, so `P` is answered from the snapshot, with no network.
+Offline wins over a mirror; a SERVICE naming the mirror itself is also answered from the snapshot when offline.
+"""
+
+from __future__ import annotations
+
+from .. import vocab
+from .federation import normalise_endpoint, tokenize
+
+WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
+
+
+def _service_targets(text: str):
+    """(start of SERVICE, start and end of its target, target IRI) for each SERVICE with a constant target."""
+    tokens = tokenize(text)
+    prefixes: dict[str, str] = {}
+    for i, tok in enumerate(tokens):
+        word = tok.text.upper() if tok.kind == "word" else None
+        if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2].kind == "iri":
+            prefixes[tokens[i + 1].text.rstrip(":")] = tokens[i + 2].text[1:-1]
+        if word != "SERVICE":
+            continue
+        j = i + 1
+        if j < len(tokens) and tokens[j].kind == "word" and tokens[j].text.upper() == "SILENT":
+            j += 1
+        if j >= len(tokens):
+            continue
+        target = tokens[j]
+        if target.kind == "iri":
+            iri = target.text[1:-1]
+        elif target.kind == "pname":
+            prefix, _, local = target.text.partition(":")
+            if prefix not in prefixes:
+                continue
+            iri = prefixes[prefix] + local
+        else:
+            continue
+        yield tok.start, target.start, target.end, iri
+
+
+def rewrite_wikidata_service(
+    text: str, *, mirror: str | None = None, offline: bool = False, snapshot_graph: str = vocab.WIKIDATA_SNAPSHOT_GRAPH
+) -> str:
+    """The query with its SERVICE calls to Wikidata sent to the mirror, or turned into GRAPH <snapshot> offline."""
+    if not offline and not mirror:
+        return text
+    wikidata = {normalise_endpoint(WIKIDATA_SPARQL)}
+    if offline and mirror:
+        wikidata.add(normalise_endpoint(mirror))
+    edits = []
+    for service_start, target_start, target_end, iri in _service_targets(text):
+        if normalise_endpoint(iri) not in wikidata:
+            continue
+        if offline:
+            edits.append((service_start, target_end, f"GRAPH <{snapshot_graph}>"))
+        else:
+            edits.append((target_start, target_end, f"<{mirror}>"))
+    for start, end, replacement in reversed(edits):
+        text = text[:start] + replacement + text[end:]
+    return text
+
+
+def rewrite_for_settings(text: str, settings) -> str:
+    """`rewrite_wikidata_service` with the mirror and offline switch from the settings."""
+    return rewrite_wikidata_service(text, mirror=settings.wikidata_endpoint, offline=settings.wikidata_offline)
