@@ -125,6 +125,9 @@ def virtuoso_update_text(sparql: str) -> str:
         word = token.group().upper()
         after = next((w for w in words if w > i), None)
         following = tokens[after].group().upper() if after is not None else ""
+        if word in ("DROP", "CLEAR") and (following == "ALL" or (following == "SILENT" and after + 1 < len(tokens)
+                                                               and tokens[after + 1].group().upper() == "ALL")):
+            raise StoreError(f"{word} ALL on Virtuoso would also remove its system graphs; remove graphs one by one")
         if word == "DROP":
             edits.append((token.start(), token.end(), "CLEAR"))
         elif word == "INSERT" and following == "DATA" and after + 1 < len(tokens) and tokens[after + 1].lastgroup == "open":

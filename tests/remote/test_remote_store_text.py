@@ -5,7 +5,7 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from newskg.errors import QuerySyntaxError
+from newskg.errors import QuerySyntaxError, StoreError
 from newskg.remote_store import _normalise_json_results, graph_constants_to_filters, query_form, virtuoso_update_text
 
 
@@ -50,3 +50,9 @@ def test_virtuoso_json_results_are_normalised_before_parsing():
     assert row["n"].value == "5" and isinstance(row["x"], ox.BlankNode)
     ask = ox.parse_query_results(_normalise_json_results(b'{"head": {}, "boolean": 1}'), ox.QueryResultsFormat.JSON)
     assert bool(ask) is True
+
+
+def test_drop_all_is_refused_on_virtuoso_where_it_would_remove_the_system_graphs():
+    for update in ("DROP SILENT ALL", "CLEAR ALL", "DROP ALL ; INSERT DATA { <urn:a> <urn:b> 1 }"):
+        with pytest.raises(StoreError):
+            virtuoso_update_text(update)
