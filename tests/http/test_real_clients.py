@@ -1,0 +1,90 @@
+"""Real SPARQL clients against a real server: SPARQLWrapper, and rdflib's SPARQLStore / SPARQLUpdateStore.
+
+The `server` fixture (tests/conftest.py) serves the article: 22 claims. Writes carry the bearer token; rdflib's
+SPARQLConnector passes extra keyword arguments (here `headers=`) to every request it makes.
+"""
+
+from __future__ import annotations
+
+import pytest
+import rdflib
+from rdflib import Literal, URIRef
+from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
+from SPARQLWrapper import JSON, POST, TURTLE, XML, SPARQLWrapper
+
+NKG = "https://w3id.org/newskg/ontology#"
+CLAIMS = f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ ?c a <{NKG}Claim> }}"
+TOKEN_HEADERS = {"Authorization": "Bearer test-token"}
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("return_format", [JSON, XML])
+def test_sparqlwrapper_select(server, method, return_format):
+    client = SPARQLWrapper(server.url + "/sparql")
+    client.setQuery(CLAIMS)
+    client.setMethod(method)
+    client.setReturnFormat(return_format)
+    result = client.query()
+    if return_format == JSON:
+        assert result.response.headers["Content-Type"].startswith("application/sparql-results+json")
+        assert result.convert()["results"]["bindings"][0]["n"]["value"] == "22"
+    else:
+        assert result.response.headers["Content-Type"].startswith("application/sparql-results+xml")
+        document = result.convert()
+        assert document.getElementsByTagName("literal")[0].firstChild.data == "22"
+
+
+def test_sparqlwrapper_ask_and_construct(server):
+    client = SPARQLWrapper(server.url + "/sparql")
+    client.setQuery(f"ASK {{ ?c a <{NKG}Claim> }}")
+    client.setReturnFormat(JSON)
+    assert client.query().convert()["boolean"] is True
+    client.setQuery(f"CONSTRUCT {{ ?c a <{NKG}Claim> }} WHERE {{ ?c a <{NKG}Claim> }}")
+    client.setReturnFormat(TURTLE)
+    graph = rdflib.Graph().parse(data=client.query().convert(), format="turtle")
+    assert len(graph) == 22
+
+
+def test_sparqlwrapper_update_needs_the_token(server):
+    client = SPARQLWrapper(server.url + "/sparql")
+    client.setMethod(POST)
+    client.setQuery("INSERT DATA { <urn:x:s> <urn:x:p> 'from SPARQLWrapper' }")
+    with pytest.raises(Exception) as refused:
+        client.query()
+    assert "401" in str(refused.value)
+    client.addCustomHttpHeader("Authorization", "Bearer test-token")
+    client.query()
+    client.clearCustomHttpHeader("Authorization")
+    client.setMethod("GET")
+    client.setQuery("ASK { <urn:x:s> <urn:x:p> 'from SPARQLWrapper' }")
+    client.setReturnFormat(JSON)
+    assert client.query().convert()["boolean"] is True
+
+
+def test_rdflib_sparqlstore_queries(server):
+    store = SPARQLStore(server.url + "/sparql")
+    graph = rdflib.Graph(store)
+    rows = list(graph.query(CLAIMS))
+    assert int(rows[0][0]) == 22
+    assert graph.query(f"ASK {{ ?c a <{NKG}Claim> }}").askAnswer is True
+    constructed = graph.query(f"CONSTRUCT {{ ?c a <{NKG}Claim> }} WHERE {{ ?c a <{NKG}Claim> }}").graph
+    assert len(constructed) == 22
+    assert (None, rdflib.RDF.type, URIRef(NKG + "Claim")) in graph
+
+
+def test_rdflib_sparqlupdatestore_updates_with_the_bearer_token(server):
+    endpoint = server.url + "/sparql"
+    refused = SPARQLUpdateStore(endpoint, endpoint)
+    with pytest.raises(Exception) as error:
+        refused.update("INSERT DATA { <urn:x:a> <urn:x:b> 'no token' }")
+    assert "401" in str(error.value)
+
+    store = SPARQLUpdateStore(endpoint, endpoint, headers=TOKEN_HEADERS)
+    store.update("INSERT DATA { GRAPH <urn:x:g> { <urn:x:a> <urn:x:b> 'with token' } }")
+    graph = rdflib.Graph(store, identifier=URIRef("urn:x:g"))
+    graph.add((URIRef("urn:x:a"), URIRef("urn:x:c"), Literal(42)))
+    assert set(graph.objects(URIRef("urn:x:a"), None)) == {Literal("with token"), Literal(42)}
+    graph.remove((URIRef("urn:x:a"), URIRef("urn:x:c"), None))
+    assert set(graph.objects(URIRef("urn:x:a"), None)) == {Literal("with token")}
+    store.update("DROP GRAPH <urn:x:g>")
+    assert SPARQLStore(endpoint).query("ASK { GRAPH <urn:x:g> { ?s ?p ?o } }").askAnswer is False
