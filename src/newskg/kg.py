@@ -136,8 +136,8 @@ class KnowledgeGraph:
             self.store.load(seed.path.read_bytes(), format_for_path(seed.path), graph=seed.graph)
             self._record_load(key, digest)
             loaded.append(seed.path)
-        if loaded:
-            self.gate.refresh_all()
+        if any(seed.graph is None for seed in seed_files(project) if seed.path in loaded):
+            self.gate.refresh_all()  # the shapes alone entail nothing: only data and ontology changes refresh
         return loaded
 
     def load_file(self, path: Path, *, graph: str | None = None, wrap: Callable | None = None) -> None:
