@@ -23,7 +23,7 @@ from .errors import ConflictError, InconsistencyError, NotFoundError, QuerySynta
 from .ontology import load_ontology
 from .rdfio import from_rdflib, quads_as_insert_data, quads_to_dataset, to_rdflib
 from .sparql.update import update_shape
-from .reasoning import entailments
+from .reasoning import entailments, rdfs_entailments
 from .validation import ShapesError, ValidationReport, load_shapes, validate
 
 INFERENCE_MODES = ("none", "rdfs", "owlrl")
@@ -44,16 +44,6 @@ def _default_triples(dataset: rdflib.Dataset) -> rdflib.Graph:
     for triple in dataset.default_graph:
         graph.add(triple)
     return graph
-
-
-def _rdfs_closure(graph: rdflib.Graph) -> set:
-    import owlrl
-
-    work = rdflib.Graph()
-    for triple in graph:
-        work.add(triple)
-    owlrl.DeductiveClosure(owlrl.RDFS_Semantics).expand(work)
-    return set(work) - set(graph)
 
 
 def _subjects_of(store, graphs: set[str], limit: int = 20_000) -> set[str]:
@@ -117,7 +107,7 @@ class WriteGate:
             for triple in context.default_graph:
                 base.add(triple)
             if inference == "rdfs":
-                extra = _rdfs_closure(base + ontology)
+                extra = rdfs_entailments(base + ontology)
             else:
                 extra = entailments(base, ontology, "auto").triples
             for triple in extra:
@@ -179,18 +169,25 @@ class WriteGate:
             try:
                 scratch.update(sparql, base_iri=base_iri)  # a syntax error surfaces here, as the user's own
                 touched = set(shape.iris) | self._bound_by_where(shape, base_iri)
-                graphs = {g for g in scratch.named_graphs() if g in touched} if shape.graph_operations else set()
-                if shape.graph_operations:
-                    touched |= _subjects_of(scratch, graphs | {""})
-                candidate = self._described(scratch, touched, {g for g in graphs if g})
-                has_data = next(iter(candidate.quads((None, None, None, None))), None) is not None
-                entailed = self._check(candidate, scratch) if has_data else set()
+                entailed = self._check_scratch(scratch, shape, touched)
             finally:
                 scratch.close()
                 shutil.rmtree(folder, ignore_errors=True)
-            store.update(sparql, base_iri=base_iri)
-            self._store_entailments(entailed)
-            self.kg.committed(durable=True)
+            self._commit_update(sparql, base_iri, entailed)
+
+    def _check_scratch(self, scratch, shape, touched: set[str]) -> set:
+        """Validate, in `scratch` (the update already applied), the resources the update touched; their entailments."""
+        graphs = {g for g in scratch.named_graphs() if g in touched} if shape.graph_operations else set()
+        if shape.graph_operations:
+            touched = touched | _subjects_of(scratch, graphs | {""})
+        candidate = self._described(scratch, touched, {g for g in graphs if g})
+        has_data = next(iter(candidate.quads((None, None, None, None))), None) is not None
+        return self._check(candidate, scratch) if has_data else set()
+
+    def _commit_update(self, sparql: str, base_iri: str | None, entailed: set) -> None:
+        self.kg.store.update(sparql, base_iri=base_iri)
+        self._store_entailments(entailed)
+        self.kg.committed(durable=True)
 
     def _update_remote(self, sparql: str, shape, base_iri: str | None) -> None:
         """The update gate for a store without checkpoints (a remote SPARQL store): copy the affected resources
@@ -219,17 +216,10 @@ class WriteGate:
                 if quads:
                     scratch.update("INSERT DATA {\n" + quads_as_insert_data(quads) + "\n}")
                 scratch.update(sparql, base_iri=base_iri)  # a syntax error surfaces here, as the user's own
-                graphs = {g for g in scratch.named_graphs() if g in touched} if shape.graph_operations else set()
-                if shape.graph_operations:
-                    touched |= _subjects_of(scratch, graphs | {""})
-                candidate = self._described(scratch, touched, {g for g in graphs if g})
-                has_data = next(iter(candidate.quads((None, None, None, None))), None) is not None
-                entailed = self._check(candidate, scratch) if has_data else set()
+                entailed = self._check_scratch(scratch, shape, touched)
             finally:
                 scratch.close()
-            store.update(sparql, base_iri=base_iri)
-            self._store_entailments(entailed)
-            self.kg.committed(durable=True)
+            self._commit_update(sparql, base_iri, entailed)
 
     def _bound_by_where(self, shape, base_iri: str | None) -> set[str]:
         """The IRIs the update's WHERE patterns bind in the live store (the resources it may change)."""

@@ -47,14 +47,19 @@ def _reasonable_available() -> bool:
     return True
 
 
-def _closure_owlrl(graph: rdflib.Graph) -> set:
+def _closure_owlrl(graph: rdflib.Graph, semantics: str = "OWLRL_Semantics") -> set:
     import owlrl
 
     work = rdflib.Graph()
     for triple in graph:
         work.add(triple)
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(work)
+    owlrl.DeductiveClosure(getattr(owlrl, semantics)).expand(work)  # owlrl mutates: work on a copy
     return set(work)
+
+
+def rdfs_entailments(graph: rdflib.Graph) -> set:
+    """What the RDFS closure adds to a graph (owlrl's RDFS semantics), for validation with inference=rdfs."""
+    return _closure_owlrl(graph, "RDFS_Semantics") - set(graph)
 
 
 def _closure_reasonable(graph: rdflib.Graph) -> set:
