@@ -45,6 +45,9 @@ class Settings(BaseSettings):
         "https://query.wikidata.org/sparql",
         description="Comma-separated endpoints that SERVICE and LOAD may reach (the Wikidata mirror is added).",
     )
+    service_timeout_s: float = Field(
+        20.0, gt=0, description="Time limit of one outgoing SERVICE request, in seconds (the query's own limit applies too)."
+    )
     wikidata_endpoint: str | None = Field(
         None, description="A Wikidata query service mirror; SERVICE to Wikidata's endpoint goes there instead."
     )

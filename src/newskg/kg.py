@@ -19,7 +19,7 @@ from .errors import NotFoundError, StoreError
 from .rdfio import parse_quads, quads_as_insert_data
 from .sparql.formats import format_for_path
 from .gate import WriteGate
-from .querypool import QueryPool
+from .querypool import FederationPolicy, QueryPool
 from .sparql.description import service_description, void_description
 from .sparql.endpoint import Answer, answer_query
 from .sparql.cache import ResultCache, cacheable
@@ -94,11 +94,18 @@ class KnowledgeGraph:
         """Run user queries in worker processes from now on (time limits that really stop a query)."""
         if self.pool is None and isinstance(self.store, OxigraphStore) and self.store.path is not None:
             self.store.flush()
+            from .wikidata.client import user_agent
+
             self.pool = QueryPool(
                 self.store.path,
                 workers=self.settings.max_concurrent_queries,
                 max_rows=self.settings.max_result_rows,
                 queue_wait_s=self.settings.query_queue_wait_s,
+                federation=FederationPolicy(
+                    tuple(self.settings.service_allowlist()),
+                    user_agent(self.settings.wikidata_contact),
+                    self.settings.service_timeout_s,
+                ),
             )
 
     def close(self) -> None:

@@ -9,6 +9,7 @@ query, so every query sees every write acknowledged before it started.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing
 import queue
@@ -26,10 +27,21 @@ log = logging.getLogger("newskg.querypool")
 _CONTEXT = multiprocessing.get_context("spawn")
 
 
-def _worker_main(conn: Connection, store_path: str) -> None:
+@dataclass(frozen=True)
+class FederationPolicy:
+    """What a worker needs to send SERVICE calls through its proxy: allowed endpoints, User-Agent, time limit."""
+
+    allowed: tuple[str, ...]
+    user_agent: str
+    timeout_s: float
+
+
+def _worker_main(conn: Connection, store_path: str, federation: FederationPolicy | None = None) -> None:
+    from .sparql.service_proxy import ServiceProxy
     from .store import OxigraphStore
 
     store, opened_generation = None, -1
+    proxy = None
     while True:
         try:
             message = conn.recv()
@@ -39,6 +51,9 @@ def _worker_main(conn: Connection, store_path: str) -> None:
             return
         generation, request, accept, max_rows = message
         try:
+            if federation is not None and "SERVICE" in request.query.upper():
+                proxy = proxy or ServiceProxy(federation.user_agent, federation.timeout_s)
+                request = dataclasses.replace(request, query=proxy.rewrite(request.query, list(federation.allowed)))
             for attempt in (1, 2):
                 try:
                     if store is None or opened_generation != generation:
@@ -80,8 +95,12 @@ class _Worker:
 class QueryPool:
     """A fixed number of query worker processes over one on-disk store."""
 
-    def __init__(self, store_path: Path, *, workers: int, max_rows: int, queue_wait_s: float):
+    def __init__(
+        self, store_path: Path, *, workers: int, max_rows: int, queue_wait_s: float,
+        federation: FederationPolicy | None = None,
+    ):
         self.store_path = str(Path(store_path).resolve())
+        self.federation = federation
         self.max_rows = max_rows
         self.queue_wait_s = queue_wait_s
         self._generation = 0
@@ -95,7 +114,8 @@ class QueryPool:
     def _spawn(self) -> _Worker:
         parent, child = _CONTEXT.Pipe()
         process = _CONTEXT.Process(
-            target=_worker_main, args=(child, self.store_path), name="newskg-query-worker", daemon=True
+            target=_worker_main, args=(child, self.store_path, self.federation), name="newskg-query-worker",
+            daemon=True,
         )
         process.start()
         child.close()
