@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import ROOT, RunningServer  # tests/conftest.py (pytest puts tests/ on sys.path)
+from newskg_test_servers import ROOT, RunningServer  # tests/ is on sys.path (tests/conftest.py)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"

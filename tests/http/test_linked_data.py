@@ -17,7 +17,7 @@ NKG = "https://w3id.org/newskg/ontology#"
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    from conftest import RunningServer
+    from newskg_test_servers import RunningServer
 
     server = RunningServer(tmp_path_factory.mktemp("ld") / "store")
     yield server.url
