@@ -11,37 +11,9 @@ Offline wins over a mirror; a SERVICE naming the mirror itself is also answered 
 from __future__ import annotations
 
 from .. import vocab
-from .federation import normalise_endpoint, tokenize
+from .federation import normalise_endpoint, remote_targets
 
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
-
-
-def _service_targets(text: str):
-    """(start of SERVICE, start and end of its target, target IRI) for each SERVICE with a constant target."""
-    tokens = tokenize(text)
-    prefixes: dict[str, str] = {}
-    for i, tok in enumerate(tokens):
-        word = tok.text.upper() if tok.kind == "word" else None
-        if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2].kind == "iri":
-            prefixes[tokens[i + 1].text.rstrip(":")] = tokens[i + 2].text[1:-1]
-        if word != "SERVICE":
-            continue
-        j = i + 1
-        if j < len(tokens) and tokens[j].kind == "word" and tokens[j].text.upper() == "SILENT":
-            j += 1
-        if j >= len(tokens):
-            continue
-        target = tokens[j]
-        if target.kind == "iri":
-            iri = target.text[1:-1]
-        elif target.kind == "pname":
-            prefix, _, local = target.text.partition(":")
-            if prefix not in prefixes:
-                continue
-            iri = prefixes[prefix] + local
-        else:
-            continue
-        yield tok.start, target.start, target.end, iri
 
 
 def rewrite_wikidata_service(
@@ -54,13 +26,13 @@ def rewrite_wikidata_service(
     if offline and mirror:
         wikidata.add(normalise_endpoint(mirror))
     edits = []
-    for service_start, target_start, target_end, iri in _service_targets(text):
-        if normalise_endpoint(iri) not in wikidata:
+    for target in remote_targets(text):
+        if target.keyword != "SERVICE" or target.iri is None or normalise_endpoint(target.iri) not in wikidata:
             continue
         if offline:
-            edits.append((service_start, target_end, f"GRAPH <{snapshot_graph}>"))
+            edits.append((target.operation_start, target.end, f"GRAPH <{snapshot_graph}>"))
         else:
-            edits.append((target_start, target_end, f"<{mirror}>"))
+            edits.append((target.start, target.end, f"<{mirror}>"))
     for start, end, replacement in reversed(edits):
         text = text[:start] + replacement + text[end:]
     return text
