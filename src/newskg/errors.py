@@ -53,6 +53,14 @@ class ProtocolError(BadRequestError):
     title = "SPARQL protocol error"
 
 
+class UpdateFailedError(NewsKGError):
+    """A well-formed update that cannot apply to the store as it is (DROP of a missing graph, CREATE of an existing
+    one): a conflict with the current state, not a syntax error."""
+
+    status = 409
+    title = "Update failed"
+
+
 class ForbiddenTargetError(BadRequestError):
     title = "Remote target not allowed"
 

@@ -19,7 +19,7 @@ from rdflib.term import URIRef
 
 from . import assertions, vocab
 from .context import stored_context
-from .errors import ConflictError, InconsistencyError, NotFoundError, QuerySyntaxError
+from .errors import BadRequestError, ConflictError, InconsistencyError, NotFoundError, QuerySyntaxError
 from .ontology import load_ontology
 from .rdfio import from_rdflib, quads_as_insert_data, quads_to_dataset, to_rdflib
 from .sparql.update import update_shape
@@ -253,6 +253,8 @@ class WriteGate:
     def submit(self, data: bytes, rdf_format, submitter: str) -> GateOutcome:
         """Validate and store an assertion with provenance; the same content twice is stored once."""
         candidate = assertions.prepare(data, rdf_format)
+        if not candidate.quads:
+            raise BadRequestError("the assertion is empty: there is nothing to validate or store")
         with self.kg.write_lock:
             existing = assertions.read_record(self.kg.store, candidate.assertion_id)
             if existing is not None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import vocab
+from .errors import NotFoundError
 
 # Prefixes used to show IRIs compactly (ours first, then a few common ones the pages meet).
 DISPLAY_PREFIXES: dict[str, str] = {**vocab.PREFIXES, "void": vocab.VOID, "sd": vocab.SD}
@@ -35,9 +36,9 @@ _SKIP_OUT = {vocab.RDF + "type", vocab.RDFS + "label"}
 
 
 def _iri(value: str) -> str:
-    """An IRI as a SPARQL term; refuses characters that would break out of <...>."""
-    if any(c in value for c in '<>"{}|^`\\ \n\t'):
-        raise ValueError(f"not an IRI: {value!r}")
+    """An IRI as a SPARQL term; a value that is not an IRI (it could break out of <...>) is a 404."""
+    if any(c in value for c in '<>"{}|^`\\') or any(ord(c) <= 0x20 for c in value):
+        raise NotFoundError(f"no resource {value!r}: not an IRI")
     return f"<{value}>"
 
 

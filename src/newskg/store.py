@@ -15,7 +15,7 @@ from typing import BinaryIO, Callable, Iterable
 
 import pyoxigraph as ox
 
-from .errors import QuerySyntaxError, RdfSyntaxError, StoreError
+from .errors import QuerySyntaxError, RdfSyntaxError, StoreError, UpdateFailedError
 
 _QUERY_POSITION = re.compile(r"error at (\d+):(\d+)")
 
@@ -165,6 +165,8 @@ class OxigraphStore(Store):
         except SyntaxError as exc:
             raise _query_syntax_error(exc) from exc
         except (OSError, RuntimeError, ValueError) as exc:
+            if "does not exist" in str(exc) or "already exists" in str(exc):
+                raise UpdateFailedError(f"update failed: {exc} (use SILENT to ignore this)") from exc
             raise StoreError(f"update failed: {exc}") from exc
 
     def load(self, data, rdf_format, *, graph=None, base_iri=None):

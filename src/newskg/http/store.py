@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 
 from ..errors import ProtocolError
+from ..sparql.protocol import checked_iri
 from ..sparql.formats import DATASET_FORMATS, GRAPH_FORMATS, negotiate
 from ..sparql.graphstore import graph_store_body, is_dataset_body, new_graph_iri
 from .auth import require_writer
@@ -33,9 +34,7 @@ def _target(request: Request) -> str | None:
     if len(graphs) > 1:
         raise ProtocolError("exactly one 'graph' parameter is allowed")
     if graphs:
-        if not graphs[0]:
-            raise ProtocolError("the 'graph' parameter must be an IRI")
-        return graphs[0]
+        return checked_iri(graphs[0], "the 'graph' parameter")
     return "" if "default" in params else None
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
+import pyoxigraph as ox
+
 from ..errors import MethodNotAllowedError, ProtocolError, UnsupportedMediaTypeError
 
 
@@ -58,6 +60,20 @@ def _all(params: list[tuple[str, str]], name: str) -> list[str]:
     return [v for k, v in params if k == name]
 
 
+def _iris(params: list[tuple[str, str]], name: str) -> list[str]:
+    """All values of an IRI parameter, each checked to be an absolute IRI (400 otherwise)."""
+    return [checked_iri(value, name) for value in _all(params, name)]
+
+
+def checked_iri(value: str, what: str) -> str:
+    """`value` if it is an absolute IRI; a 400 naming `what` if not."""
+    try:
+        ox.NamedNode(value)
+    except ValueError as exc:
+        raise ProtocolError(f"{what} must be an absolute IRI, got {value!r}: {exc}") from None
+    return value
+
+
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in ("true", "1", "yes", "on")
 
@@ -86,8 +102,8 @@ def _query_request(params: list[tuple[str, str]], query: str, base_iri: str | No
     return QueryRequest(
         base_iri=base_iri,
         query=query,
-        default_graphs=_all(params, "default-graph-uri"),
-        named_graphs=_all(params, "named-graph-uri"),
+        default_graphs=_iris(params, "default-graph-uri"),
+        named_graphs=_iris(params, "named-graph-uri"),
         union_default_graph=_flag(_single(params, "union-default-graph")),
         format=_single(params, "format"),
         timeout_s=_timeout(_single(params, "timeout")),
@@ -99,8 +115,8 @@ def _update_request(params: list[tuple[str, str]], update: str, base_iri: str | 
     return UpdateRequest(
         base_iri=base_iri,
         update=update,
-        using_graphs=_all(params, "using-graph-uri"),
-        using_named_graphs=_all(params, "using-named-graph-uri"),
+        using_graphs=_iris(params, "using-graph-uri"),
+        using_named_graphs=_iris(params, "using-named-graph-uri"),
     )
 
 
