@@ -6,6 +6,7 @@ implementing :class:`Store`; nothing above this module knows which engine answer
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from abc import ABC, abstractmethod
@@ -223,8 +224,6 @@ class OxigraphStore(Store):
         self._store.flush()
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError, RuntimeError):  # a read-only view has nothing to flush
             self._store.flush()
-        except (OSError, RuntimeError):
-            pass  # a read-only view has nothing to flush
         del self._store

@@ -167,7 +167,7 @@ def by_value(term):
         if datatype == XSD + "boolean" and text in ("true", "false", "1", "0"):
             return (datatype, text in ("true", "1"))
     except (ValueError, InvalidOperation):
-        pass  # an ill-typed literal is compared as written
+        return term  # an ill-typed literal is compared as written
     return term
 
 
