@@ -13,19 +13,17 @@ from typing import BinaryIO, Callable
 
 from . import vocab
 from .config import Settings
-import pyoxigraph as ox
-
 from .errors import NotFoundError, StoreError
-from .rdfio import parse_quads, quads_as_insert_data
-from .sparql.formats import format_for_path
 from .gate import WriteGate
 from .querypool import FederationPolicy, QueryPool
+from .rdfio import parse_quads, quads_as_insert_data
+from .sparql.cache import ResultCache, cacheable
 from .sparql.description import service_description, void_description
 from .sparql.endpoint import Answer, answer_query
-from .sparql.cache import ResultCache, cacheable
 from .sparql.federation import check_remote_targets
-from .sparql.wikidata_service import rewrite_for_settings
+from .sparql.formats import format_for_path
 from .sparql.protocol import QueryRequest
+from .sparql.wikidata_service import rewrite_for_settings
 from .store import OxigraphStore, QueryResult, Store
 
 log = logging.getLogger("newskg")

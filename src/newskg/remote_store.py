@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator
 
 import httpx

@@ -107,7 +107,7 @@ def test_validation_in_context_reads_the_remote_store(remote_client):
 def test_entailments_refresh_over_the_remote_store(remote_settings):
     kg = KnowledgeGraph.open(remote_settings)
     try:
-        kg.store.update(f"CLEAR GRAPH <https://w3id.org/newskg/graph/inferred>")
+        kg.store.update("CLEAR GRAPH <https://w3id.org/newskg/graph/inferred>")
         assert kg.store.triple_counts().get("https://w3id.org/newskg/graph/inferred", 0) == 0
         found = kg.gate.refresh_all()
         assert found.triples and not found.inconsistencies
@@ -117,9 +117,9 @@ def test_entailments_refresh_over_the_remote_store(remote_settings):
 
 
 def test_graph_store_put_get_round_trip(remote_client):
-    body = (f"<https://w3id.org/newskg/id/actor/knb> <http://www.w3.org/2000/01/rdf-schema#comment> \"remote\"@en .\n"
-            f"<https://w3id.org/newskg/id/actor/knb> <http://www.w3.org/2000/01/rdf-schema#seeAlso> _:note .\n"
-            f"_:note <http://www.w3.org/2000/01/rdf-schema#label> \"a note\" .\n")
+    body = ("<https://w3id.org/newskg/id/actor/knb> <http://www.w3.org/2000/01/rdf-schema#comment> \"remote\"@en .\n"
+            "<https://w3id.org/newskg/id/actor/knb> <http://www.w3.org/2000/01/rdf-schema#seeAlso> _:note .\n"
+            "_:note <http://www.w3.org/2000/01/rdf-schema#label> \"a note\" .\n")
     headers = {"Content-Type": "application/n-triples", **AUTH}
     put = remote_client.put("/store", params={"graph": "urn:x:remote-notes"}, content=body, headers=headers)
     assert put.status_code == 201, put.text

@@ -19,7 +19,6 @@ from w3c_results import (
     RDF_MEDIA,
     RESULT_EXTENSIONS,
     RESULT_MEDIA,
-    Solutions,
     data_as_ntriples,
     describe,
     expected_results,
@@ -67,13 +66,15 @@ def test_manifest_counts_match_the_w3c_readme():
     assert len(TESTS) - len(KNOWN_FAILURES) >= 484
 
 
-def _params():
+def _params() -> list:
+    """One pytest parameter per W3C test, known failures marked xfail(strict=True)."""
     params = []
     for test in TESTS:
         marks = []
         if test.iri in KNOWN_FAILURES:
             marks.append(pytest.mark.xfail(reason=KNOWN_FAILURES[test.iri], strict=True))
-        yield pytest.param(test, id=test.id, marks=marks)
+        params.append(pytest.param(test, id=test.id, marks=marks))
+    return params
 
 
 def with_base(text: str, path) -> str:
