@@ -52,7 +52,3 @@ PREFIXES: dict[str, str] = {
     "wdt": WDT,
 }
 
-
-def sparql_prefix_block(prefixes: dict[str, str] = PREFIXES) -> str:
-    """The PREFIX declarations for the given prefixes, one per line."""
-    return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes.items())
