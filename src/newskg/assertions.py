@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 import rdflib
 
 from . import vocab
-from .errors import ShaclViolationError
+from .errors import NotFoundError, ShaclViolationError
 from .rdfio import parse_quads, quads_as_insert_data, quads_to_dataset
+from .sparql import terms
 
 ASSERTIONS_GRAPH = vocab.GRAPH_BASE + "assertions"
 ASSERTION_BASE = vocab.RESOURCE_BASE + "assertion/"
@@ -28,6 +30,7 @@ AGENT_BASE = vocab.RESOURCE_BASE + "agent/"
 GENID_BASE = vocab.RESOURCE_BASE + ".well-known/genid/"
 XSD_DATETIME = ox.NamedNode(vocab.XSD + "dateTime")
 XSD_INTEGER = ox.NamedNode(vocab.XSD + "integer")
+ASSERTION_ID = re.compile(r"[0-9a-f]{24}")  # what `prepare` mints: the first 24 hex digits of the content hash
 
 
 @dataclass
@@ -137,7 +140,7 @@ def record_insert(candidate: Candidate, submitter: str, shapes_version: str, whe
         f"{agent} a <{P}Agent> .",
         f"{agent} <{vocab.RDFS}label> {ox.Literal('writer ' + submitter)} .",
     ]
-    lines += [f"{a} <{N}assertsGraph> <{g}> ." for g in candidate.graphs()]
+    lines += [f"{a} <{N}assertsGraph> {terms.iri_text(g, 'a graph of the assertion')} ." for g in candidate.graphs()]
     return f"GRAPH <{ASSERTIONS_GRAPH}> {{\n" + "\n".join(lines) + "\n}"
 
 
@@ -157,8 +160,7 @@ def write_update(candidate: Candidate, submitter: str, shapes_version: str, enta
 
 
 _RECORD_QUERY = f"""
-SELECT ?submitter ?at ?hash ?shapes ?count ?content ?invalidatedAt ?invalidator
-       (GROUP_CONCAT(STR(?g); separator=" ") AS ?graphs)
+SELECT ?a ?submitter ?at ?hash ?shapes ?count ?content ?invalidatedAt ?invalidator ?g
 WHERE {{ GRAPH <{ASSERTIONS_GRAPH}> {{
     ?a <{vocab.PROV}wasAttributedTo> ?submitter ; <{vocab.PROV}generatedAtTime> ?at ;
        <{vocab.NKG}contentHash> ?hash ; <{vocab.NKG}shapesVersion> ?shapes ;
@@ -167,14 +169,22 @@ WHERE {{ GRAPH <{ASSERTIONS_GRAPH}> {{
     OPTIONAL {{ ?a <{vocab.PROV}invalidatedAtTime> ?invalidatedAt ;
                    <{vocab.PROV}wasInvalidatedBy>/<{vocab.PROV}wasAssociatedWith> ?invalidator }}
 }} }}
-GROUP BY ?submitter ?at ?hash ?shapes ?count ?content ?invalidatedAt ?invalidator
 """
 
 
+def checked_id(assertion_id: str) -> str:
+    """`assertion_id` if it has the form `prepare` mints (24 lowercase hex digits); a 404 if not."""
+    if not ASSERTION_ID.fullmatch(assertion_id):
+        raise NotFoundError(f"no assertion {assertion_id[:100]!r}: an assertion id is 24 lowercase hex digits")
+    return assertion_id
+
+
 def read_record(store, assertion_id: str) -> AssertionRecord | None:
-    """The provenance record of an assertion, or None."""
+    """The provenance record of an assertion, or None (also for an id `prepare` could not have minted)."""
+    if not ASSERTION_ID.fullmatch(assertion_id):
+        return None
     iri = ASSERTION_BASE + assertion_id
-    rows = store.query(_RECORD_QUERY.replace("?a ", f"<{iri}> ")).rows()
+    rows = store.query(_RECORD_QUERY, bindings={"a": terms.iri(iri, "the assertion")}).rows()
     if not rows:
         return None
     row = rows[0]
@@ -187,7 +197,7 @@ def read_record(store, assertion_id: str) -> AssertionRecord | None:
         content_hash=value("hash"),
         shapes_version=value("shapes"),
         triple_count=int(value("count")),
-        graphs=sorted(g for g in (value("graphs") or "").split() if g),
+        graphs=sorted({r["g"].value for r in rows if "g" in r}),
         content=value("content"),
         invalidated_at=value("invalidatedAt"),
         invalidated_by=value("invalidator"),
@@ -206,11 +216,11 @@ def retraction_update(record: AssertionRecord, still_asserted: set[str], retract
     parts = []
     if removable:
         parts.append("DELETE DATA {\n" + quads_as_insert_data(removable) + "\n}")
-    parts += [f"DROP SILENT GRAPH <{g}>" for g in record.graphs]
+    parts += [f"DROP SILENT {terms.graph_target(g, 'a graph of the assertion')}" for g in record.graphs]
     stamp = ox.Literal(when, datatype=XSD_DATETIME)
     parts.append(
         f"INSERT DATA {{ GRAPH <{ASSERTIONS_GRAPH}> {{\n"
-        f"<{record.iri}> <{P}wasInvalidatedBy> {activity} ; <{P}invalidatedAtTime> {stamp} .\n"
+        f"{terms.iri_text(record.iri, 'the assertion')} <{P}wasInvalidatedBy> {activity} ; <{P}invalidatedAtTime> {stamp} .\n"
         f"{activity} a <{P}Activity> ; <{P}wasAssociatedWith> {agent} ; <{P}atTime> {stamp} .\n"
         f"{agent} a <{P}Agent> .\n}} }}"
     )
@@ -220,9 +230,10 @@ def retraction_update(record: AssertionRecord, still_asserted: set[str], retract
 def lines_still_asserted(store, record: AssertionRecord) -> set[str]:
     """N-Quads lines of this record that another active assertion also asserts."""
     others = store.query(
-        f"""SELECT ?content WHERE {{ GRAPH <{ASSERTIONS_GRAPH}> {{
-            ?a <{vocab.NKG}content> ?content . FILTER(?a != <{record.iri}>)
-            FILTER NOT EXISTS {{ ?a <{vocab.PROV}invalidatedAtTime> ?t }} }} }}"""
+        f"""SELECT ?mine ?content WHERE {{ GRAPH <{ASSERTIONS_GRAPH}> {{
+            ?a <{vocab.NKG}content> ?content . FILTER(?a != ?mine)
+            FILTER NOT EXISTS {{ ?a <{vocab.PROV}invalidatedAtTime> ?t }} }} }}""",
+        bindings={"mine": terms.iri(record.iri, "the assertion")},
     ).rows()
     mine = set(record.content.splitlines(keepends=True))
     shared: set[str] = set()

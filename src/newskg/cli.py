@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .config import Settings
-from .errors import NewsKGError, StoreError
+from .errors import NewsKGError, RdfSyntaxError, StoreError
 
 
 def _settings(args: argparse.Namespace, **overrides) -> Settings:
@@ -112,14 +112,25 @@ def _open_for_reading(args: argparse.Namespace):
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .rdfio import parse_rdf_file
-    from .validation import ShapesError, load_shapes
+    from .sandbox.tasks import ShapesInput
+    from .sparql.formats import format_for_path
+    from .validation import ShapesError
 
-    data = parse_rdf_file(Path(args.file))
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RdfSyntaxError(f"cannot read {path}: {exc}") from exc
+    shapes = None
+    if args.shapes:
+        shapes_path = Path(args.shapes)
+        shapes = ShapesInput(shapes_path.read_bytes(), format_for_path(shapes_path).media_type, trusted=True)
     kg = _open_for_reading(args)
     try:
-        shapes = load_shapes(args.shapes) if args.shapes else None
-        report = kg.gate.validate(data, inference=args.inference, shapes=shapes)
+        report = kg.gate.validate(
+            data, format_for_path(path).media_type, inference=args.inference, shapes=shapes,
+            report_format="turtle" if args.format == "turtle" else None, base_iri=path.resolve().as_uri(),
+        )
     except ShapesError as exc:
         print(f"newskg: the shapes are broken: {exc}", file=sys.stderr)
         return 2
@@ -128,7 +139,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(report.to_json(), indent=2))
     elif args.format == "turtle":
-        print(report.graph.serialize(format="turtle"))
+        print(report.report_text)
     else:
         print("conforms" if report.conforms else f"does not conform: {len(report.results)} result(s)")
         for r in report.results:

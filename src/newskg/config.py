@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     write_token: SecretStr | None = Field(
         None, description="Bearer token that allows writes. Unset: the service is read-only."
     )
+    writer_id_key: SecretStr | None = Field(
+        None,
+        description="Secret key of the public writer ids (HMAC of the token). Unset: a random key kept in the store folder.",
+    )
     query_timeout_s: float = Field(30.0, gt=0, description="Longest a query may run, in seconds.")
     max_body_bytes: int = Field(
         10 * 1024 * 1024, gt=0, description="Largest request body accepted, in bytes (413 past it)."
@@ -29,6 +33,25 @@ class Settings(BaseSettings):
     )
     query_queue_wait_s: float = Field(
         5.0, ge=0, description="Longest a query waits for a free worker before 503, in seconds."
+    )
+    max_sparql_nesting: int = Field(
+        64, ge=8, le=1000,
+        description="Deepest nesting of { ( [ a query or update may have (400 past it; the parser recurses per level).",
+    )
+    sandbox_workers: int = Field(
+        2, ge=1, le=32,
+        description="Worker processes for untrusted work: parsing, canonicalisation, validation, reasoning, updates.",
+    )
+    sandbox_timeout_s: float = Field(
+        30.0, gt=0, description="Longest one piece of untrusted work may run before it is stopped (503), in seconds."
+    )
+    sandbox_memory_bytes: int = Field(
+        2 * 1024**3, ge=256 * 1024**2,
+        description="Address space of a sandbox worker, in bytes; work that needs more is stopped (413).",
+    )
+    query_memory_bytes: int = Field(
+        4 * 1024**3, ge=256 * 1024**2,
+        description="Address space of a query worker, in bytes; a query that needs more is stopped (413).",
     )
     result_cache_bytes: int = Field(
         64 * 1024 * 1024, ge=0, description="Memory for cached query answers (emptied by every write); 0 disables."

@@ -9,10 +9,12 @@ names or refers to (so a stored claim graph counts as non-empty). Bounded by `MA
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 import rdflib
 from rdflib.term import URIRef
 
 from .rdfio import to_rdflib
+from .sparql.terms import iri_list, is_iri
 from .store import Store
 
 MAX_NODES = 2_000
@@ -27,7 +29,7 @@ def _describe(store: Store, iris: list[str], into: rdflib.Dataset) -> set[str]:
     """Add the default-graph descriptions of `iris` to `into`; return the IRIs they point to."""
     pointed: set[str] = set()
     for start in range(0, len(iris), _CHUNK):
-        values = " ".join(f"<{iri}>" for iri in iris[start : start + _CHUNK])
+        values = iri_list(i for i in iris[start : start + _CHUNK] if is_iri(i))  # no other IRI can be stored
         result = store.query(f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}")
         for row in result.rows():
             triple = (to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"]))
@@ -39,7 +41,7 @@ def _describe(store: Store, iris: list[str], into: rdflib.Dataset) -> set[str]:
 
 def _named_graphs(store: Store, iris: list[str], into: rdflib.Dataset) -> None:
     for start in range(0, len(iris), _CHUNK):
-        values = " ".join(f"<{iri}>" for iri in iris[start : start + _CHUNK])
+        values = iri_list(i for i in iris[start : start + _CHUNK] if is_iri(i))  # no other IRI can be stored
         result = store.query(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}")
         for row in result.rows():
             graph = into.graph(URIRef(row["g"].value))
@@ -48,13 +50,23 @@ def _named_graphs(store: Store, iris: list[str], into: rdflib.Dataset) -> None:
 
 def stored_context(store: Store, candidate: rdflib.Dataset, ontology: rdflib.Graph, exclude_graphs=()) -> rdflib.Dataset:
     """The stored descriptions of what the candidate mentions, two hops deep, and the graphs it names."""
-    context = rdflib.Dataset()
-    ontology_terms = _iris(ontology.subjects())
     mentioned: set[str] = set()
     for s, p, o, g in candidate.quads((None, None, None, None)):
         mentioned |= _iris((s, o))
         if g is not None and isinstance(g, URIRef) and str(g) != str(rdflib.graph.DATASET_DEFAULT_GRAPH_ID):
             mentioned.add(str(g))
+    return context_of(store, mentioned, ontology, exclude_graphs)
+
+
+def mentioned_iris(quads) -> set[str]:
+    """The IRIs that pyoxigraph quads mention as subject, object or graph name."""
+    return {term.value for q in quads for term in (q.subject, q.object, q.graph_name) if isinstance(term, ox.NamedNode)}
+
+
+def context_of(store: Store, mentioned: set[str], ontology: rdflib.Graph, exclude_graphs=()) -> rdflib.Dataset:
+    """The stored descriptions of the `mentioned` IRIs, two hops deep, and the named graphs among them."""
+    context = rdflib.Dataset()
+    ontology_terms = _iris(ontology.subjects())
     first = sorted(mentioned - ontology_terms)[:MAX_NODES]
     pointed = _describe(store, first, context)
     second = sorted(pointed - ontology_terms - set(first))[:MAX_NODES]

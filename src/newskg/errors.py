@@ -133,3 +133,43 @@ class ResultTooLargeError(NewsKGError):
 class StoreError(NewsKGError):
     status = 500
     title = "Store error"
+
+
+class WorkTimeoutError(NewsKGError):
+    """Untrusted work (parsing, canonicalisation, validation, reasoning, an update) ran past its time limit."""
+
+    status = 503
+    title = "Time limit reached"
+
+
+class MemoryLimitError(NewsKGError):
+    """Untrusted work needed more memory (or stack) than its sandbox allows, and was stopped."""
+
+    status = 413
+    title = "Work too large"
+
+
+class NestingTooDeepError(BadRequestError):
+    """A query or update nested deeper than the engine can parse safely."""
+
+    title = "Nesting too deep"
+
+
+class UpstreamError(NewsKGError):
+    """A remote endpoint a query reached (a SERVICE target) failed or could not be reached."""
+
+    status = 502
+    title = "Bad gateway"
+
+
+class UpstreamTimeoutError(NewsKGError):
+    """A remote endpoint a query reached (a SERVICE target) did not answer in time."""
+
+    status = 504
+    title = "Gateway timeout"
+
+
+class ShapesRejectedError(BadRequestError):
+    """Shapes the caller supplied that pySHACL cannot apply: the caller's fault, unlike the project's own shapes."""
+
+    title = "Shapes rejected"

@@ -8,8 +8,9 @@ in one transaction only when it conforms and keeps the graph consistent.
 from __future__ import annotations
 
 import hashlib
+import io
 import shutil
-import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,13 +19,16 @@ import rdflib
 from rdflib.term import URIRef
 
 from . import assertions, vocab
-from .context import stored_context
-from .errors import BadRequestError, ConflictError, InconsistencyError, NotFoundError, QuerySyntaxError
-from .ontology import load_ontology
+from .context import context_of, mentioned_iris, stored_context
+from .errors import BadRequestError, ConflictError, InconsistencyError, NotFoundError
+from .ontology import load_ontology, ontology_path
+from .sandbox import tasks
 from .rdfio import from_rdflib, quads_as_insert_data, quads_to_dataset, to_rdflib
+from .sparql import terms
 from .sparql.update import update_shape
-from .reasoning import entailments, rdfs_entailments
-from .validation import ShapesError, ValidationReport, load_shapes, validate
+from .reasoning import entailments
+from .store import OxigraphStore
+from .validation import ShapesError, load_shapes
 
 INFERENCE_MODES = ("none", "rdfs", "owlrl")
 _W3C = ("http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2000/01/rdf-schema#",
@@ -46,12 +50,50 @@ def _default_triples(dataset: rdflib.Dataset) -> rdflib.Graph:
     return graph
 
 
+def dataset_nquads(dataset: rdflib.Dataset) -> str:
+    """An rdflib Dataset as N-Quads text (the form RDF takes into the sandbox)."""
+    quads = [
+        ox.Quad(*(from_rdflib(x) for x in (s, p, o)),
+                ox.DefaultGraph() if g is None or g == rdflib.graph.DATASET_DEFAULT_GRAPH_ID else ox.NamedNode(str(g)))
+        for s, p, o, g in dataset.quads((None, None, None, None))
+    ]
+    return (ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"").decode()
+
+
+def dataset_nquads_of(store) -> str:
+    """Everything a (small, in-memory) store holds, as N-Quads text."""
+    out = io.BytesIO()
+    store.dump(out, ox.RdfFormat.N_QUADS)
+    return out.getvalue().decode()
+
+
+def scratch_root(store_path: Path) -> Path:
+    """Where the scratch copies of a store are made: a hidden folder beside it (same file system: hard links)."""
+    store_path = Path(store_path).resolve()
+    return store_path.parent / f".{store_path.name}.scratch"
+
+
+def scratch_folder(store_path: Path) -> Path:
+    """A new, not yet existing folder for one scratch copy of the store."""
+    root = scratch_root(store_path)
+    root.mkdir(exist_ok=True)
+    return root / uuid.uuid4().hex
+
+
+def remove_stale_scratch(store_path: Path) -> None:
+    """Remove scratch copies left by a server that was killed mid-update (call only as the store's one writer)."""
+    shutil.rmtree(scratch_root(store_path), ignore_errors=True)
+
+
 def _subjects_of(store, graphs: set[str], limit: int = 20_000) -> set[str]:
     """IRI subjects of the given graphs ("" = the default graph), as a graph-level operation left them."""
     subjects: set[str] = set()
     for graph in graphs:
-        pattern = "?s ?p ?o" if graph == "" else f"GRAPH <{graph}> {{ ?s ?p ?o }}"
-        rows = store.query(f"SELECT DISTINCT ?s WHERE {{ {pattern} }} LIMIT {limit}").rows()
+        if graph == "":
+            rows = store.query(f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o }} LIMIT {int(limit)}").rows()
+        else:
+            rows = store.query(f"SELECT DISTINCT ?g ?s WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} LIMIT {int(limit)}",
+                               bindings={"g": terms.iri(graph, "the graph")}).rows()
         subjects |= {row["s"].value for row in rows if isinstance(row["s"], ox.NamedNode)}
     return subjects
 
@@ -77,10 +119,12 @@ class WriteGate:
 
     def stored_shapes(self, graph_iri: str) -> rdflib.Graph:
         """A shapes graph kept in the store under `graph_iri`."""
+        graph = terms.iri(graph_iri, "the 'shapes-graph' parameter")
         if not self.kg.graph_exists(graph_iri):
             raise NotFoundError(f"no shapes graph <{graph_iri}> in the store")
         shapes = rdflib.Graph()
-        for row in self.kg.store.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}").rows():
+        rows = self.kg.store.query("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", bindings={"g": graph}).rows()
+        for row in rows:
             shapes.add((to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"])))
         if len(shapes) == 0:
             raise ShapesError(f"the shapes graph <{graph_iri}> is empty")
@@ -89,52 +133,77 @@ class WriteGate:
     def ontology(self) -> rdflib.Graph:
         return load_ontology(self.kg.settings)
 
-    # --- validation ---------------------------------------------------------------------------------
+    # --- validation (sandboxed) --------------------------------------------------------------------------
+    def _run(self, task: str, *args, what: str, **kwargs):
+        """Run untrusted work in the sandbox when the server has one (limits that stop it), else in this process."""
+        sandbox = self.kg.sandbox
+        if sandbox is None:
+            return tasks.TASKS[task](*args, **kwargs)
+        return sandbox.run(task, *args, what=what, **kwargs)
+
+    def shapes_input(self, graph_iri: str) -> tasks.ShapesInput:
+        """A shapes graph kept in the store, as the sandbox takes it (trusted only if it is the project's own)."""
+        if not self.kg.graph_exists(graph_iri):
+            raise NotFoundError(f"no shapes graph <{graph_iri}> in the store")
+        out = io.BytesIO()
+        self.kg.store.dump(out, ox.RdfFormat.N_TRIPLES, graph=graph_iri)
+        if not out.getvalue().strip():
+            raise BadRequestError(f"the shapes graph <{graph_iri}> is empty")
+        return tasks.ShapesInput(out.getvalue(), "application/n-triples", trusted=graph_iri == vocab.SHAPES_GRAPH)
+
     def validate(
         self,
-        candidate: rdflib.Dataset,
+        data: bytes,
+        media_type: str,
         *,
         inference: str = "none",
-        shapes: rdflib.Graph | None = None,
-        context: rdflib.Dataset | None = None,
-    ) -> ValidationReport:
-        """Validate a candidate dataset in context (its referenced resources as stored)."""
-        ontology = self.ontology()
-        if context is None:
-            context = stored_context(self.kg.store, candidate, ontology)
-        if inference != "none":
-            base = _default_triples(candidate)
-            for triple in context.default_graph:
-                base.add(triple)
-            if inference == "rdfs":
-                extra = rdfs_entailments(base + ontology)
-            else:
-                extra = entailments(base, ontology, "auto").triples
-            for triple in extra:
-                context.default_graph.add(triple)
-        return validate(candidate, shapes if shapes is not None else self.shapes()[0], ontology=ontology, context=context)
+        shapes: tasks.ShapesInput | None = None,
+        plain: bool = False,
+        report_format: str | None = None,
+        base_iri: str | None = None,
+    ) -> tasks.CheckOutcome:
+        """Validate RDF data (any syntax) in context without writing it; parsing and validation run sandboxed.
 
-    def _consistency(self, candidate: rdflib.Dataset, context: rdflib.Dataset) -> set:
-        """The candidate's entailments (with its context); 422 when they make the graph inconsistent."""
-        base = _default_triples(candidate)
-        for triple in context.default_graph:
-            base.add(triple)
-        found = entailments(base, self.ontology(), self.kg.settings.reasoner)
-        if found.inconsistencies:
+        `plain` validates the data alone with the given shapes (no ontology, no stored context).
+        """
+        if inference not in INFERENCE_MODES:
+            raise BadRequestError(f"inference must be one of {', '.join(INFERENCE_MODES)}")
+        candidate_nq = self._run("parse_candidate", data, media_type, base_iri, what="parsing the data")
+        return self._check(candidate_nq, self.kg.store, inference=inference, shapes=shapes, plain=plain,
+                           report_format=report_format)
+
+    def _check(self, candidate_nq: str, context_store, replaced: tuple = (), **options) -> tasks.CheckOutcome:
+        """Validate N-Quads against the state in `context_store` (its stored context), in the sandbox."""
+        context_nq = ""
+        if not options.get("plain"):
+            quads = list(ox.parse(candidate_nq, ox.RdfFormat.N_QUADS)) if candidate_nq else []
+            context = context_of(context_store, mentioned_iris(quads), self.ontology(), exclude_graphs=replaced)
+            context_nq = dataset_nquads(context)
+        return self._run("check", candidate_nq, context_nq, ontology_path=str(ontology_path(self.kg.settings)),
+                         what="validating the data", **options)
+
+    def _gated(self, candidate_nq: str, context_store, replaced: tuple = ()) -> set:
+        """The entailments of a write that conforms in context and keeps the graph consistent; 422 otherwise."""
+        outcome = self._check(candidate_nq, context_store, replaced, reasoner=self.kg.settings.reasoner)
+        if not outcome.conforms:
+            raise assertions.refuse(outcome)
+        if outcome.inconsistencies:
             raise InconsistencyError(
                 "the data would make the graph inconsistent under OWL 2 RL; nothing was written",
-                detail={"inconsistencies": found.inconsistencies},
+                detail={"inconsistencies": outcome.inconsistencies},
             )
-        return found.triples
+        return {tuple(to_rdflib(t) for t in (x.subject, x.predicate, x.object))
+                for x in ox.parse(outcome.entailed_nt or "", ox.RdfFormat.N_TRIPLES)}
 
     # --- updates and graph store writes -----------------------------------------------------------------
     def _described(self, store, iris: set[str], graphs: set[str]) -> rdflib.Dataset:
         """The descriptions of `iris` (and of what points at them) in every graph, and the named `graphs`, in `store`."""
         dataset = rdflib.Dataset()
         ontology_terms = {str(t) for t in self.ontology().subjects()}
-        wanted = sorted(i for i in iris if "://" in i and i not in ontology_terms and not i.startswith(_W3C))[:20_000]
+        wanted = sorted(i for i in iris if "://" in i and i not in ontology_terms and not i.startswith(_W3C)
+                        and terms.is_iri(i))[:20_000]
         for start in range(0, len(wanted), 200):
-            values = " ".join(f"<{i}>" for i in wanted[start : start + 200])
+            values = terms.iri_list(wanted[start : start + 200])
             described = (
                 f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?x {{ {values} }} "
                 "{ { ?x ?p ?o BIND(?x AS ?s) } UNION { ?s ?p ?x BIND(?x AS ?o) } } UNION "
@@ -144,17 +213,11 @@ class WriteGate:
                 graph = dataset.graph(URIRef(row["g"].value)) if "g" in row else dataset.default_graph
                 graph.add((to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"])))
         for graph in sorted(graphs):
-            for row in store.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}").rows():
+            rows = store.query("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }",
+                               bindings={"g": terms.iri(graph, "the graph")}).rows()
+            for row in rows:
                 dataset.graph(URIRef(graph)).add((to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"])))
         return dataset
-
-    def _check(self, candidate: rdflib.Dataset, context_store, replaced: tuple = ()) -> set:
-        """Validate a candidate against the state in `context_store`; 422 when it fails; its entailments if not."""
-        context = stored_context(context_store, candidate, self.ontology(), exclude_graphs=replaced)
-        report = self.validate(candidate, context=context)
-        if not report.conforms:
-            raise assertions.refuse(report)
-        return self._consistency(candidate, context)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Apply a SPARQL update only if the resources it touches still conform afterwards (one transaction)."""
@@ -163,15 +226,19 @@ class WriteGate:
         if not hasattr(store, "scratch_copy"):  # a remote store: no checkpoint, a scratch of the affected resources
             return self._update_remote(sparql, shape, base_iri)
         with self.kg.write_lock:
-            folder = Path(tempfile.mkdtemp(prefix=".scratch-", dir=Path(store.path).parent))
-            shutil.rmtree(folder)
-            scratch = store.scratch_copy(folder)
+            folder = scratch_folder(Path(store.path))
+            store.scratch_copy(folder).close()
             try:
-                scratch.update(sparql, base_iri=base_iri)  # a syntax error surfaces here, as the user's own
-                touched = set(shape.iris) | self._bound_by_where(shape, base_iri)
-                entailed = self._check_scratch(scratch, shape, touched)
+                # The update's WHERE patterns and the update itself run in the sandbox, on the checkpoint: a
+                # syntax error surfaces there as the user's own, and a runaway update is stopped at the limit.
+                bound = self._run("apply_update", str(folder), sparql, base_iri, shape.prologue, shape.where_groups,
+                                  what="the update")
+                scratch = OxigraphStore(folder)
+                try:
+                    entailed = self._check_scratch(scratch, shape, set(shape.iris) | set(bound))
+                finally:
+                    scratch.close()
             finally:
-                scratch.close()
                 shutil.rmtree(folder, ignore_errors=True)
             self._commit_update(sparql, base_iri, entailed)
 
@@ -182,7 +249,7 @@ class WriteGate:
             touched = touched | _subjects_of(scratch, graphs | {""})
         candidate = self._described(scratch, touched, {g for g in graphs if g})
         has_data = next(iter(candidate.quads((None, None, None, None))), None) is not None
-        return self._check(candidate, scratch) if has_data else set()
+        return self._gated(dataset_nquads(candidate), scratch) if has_data else set()
 
     def _commit_update(self, sparql: str, base_iri: str | None, entailed: set) -> None:
         self.kg.store.update(sparql, base_iri=base_iri)
@@ -194,8 +261,6 @@ class WriteGate:
         into an in-memory scratch store (the update's constant IRIs and what its WHERE binds in the live store,
         described in every graph, with their context two hops deep, whole named graphs the update names, and the
         ontology), apply the update there, validate, and only then send it to the store."""
-        from .store import OxigraphStore
-
         store = self.kg.store
         with self.kg.write_lock:
             touched = set(shape.iris) | self._bound_by_where(shape, base_iri)
@@ -210,12 +275,20 @@ class WriteGate:
 
             described = as_quads(self._described(store, touched, named))
             quads = described + as_quads(stored_context(store, quads_to_dataset(described), self.ontology()))
+            before = OxigraphStore()
+            try:
+                before.load(self.ontology().serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+                if quads:
+                    before.load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), ox.RdfFormat.N_QUADS)
+                scratch_nq = dataset_nquads_of(before)
+            finally:
+                before.close()
+            # the update runs in the sandbox on the copy (a runaway update is stopped at the limit)
+            after = self._run("apply_update_in_memory", scratch_nq, sparql, base_iri, what="the update")
             scratch = OxigraphStore()
             try:
-                scratch.load(self.ontology().serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
-                if quads:
-                    scratch.update("INSERT DATA {\n" + quads_as_insert_data(quads) + "\n}")
-                scratch.update(sparql, base_iri=base_iri)  # a syntax error surfaces here, as the user's own
+                if after:
+                    scratch.load(after, ox.RdfFormat.N_QUADS)
                 entailed = self._check_scratch(scratch, shape, touched)
             finally:
                 scratch.close()
@@ -223,22 +296,14 @@ class WriteGate:
 
     def _bound_by_where(self, shape, base_iri: str | None) -> set[str]:
         """The IRIs the update's WHERE patterns bind in the live store (the resources it may change)."""
-        bound: set[str] = set()
-        for group in shape.where_groups:
-            query = f"{shape.prologue}\nSELECT * WHERE {group} LIMIT 20000"
-            try:
-                rows = self.kg.store.query(query, base_iri=base_iri).rows()
-            except QuerySyntaxError:
-                continue  # a pattern that needs its operation's USING/WITH context: its IRIs are in shape.iris
-            bound |= {term.value for row in rows for term in row.values() if isinstance(term, ox.NamedNode)}
-        return bound
+        return tasks.bound_by_where(self.kg.store, shape.prologue, shape.where_groups, base_iri)
 
     def write_graph(self, graph: str | None, quads: list, operations: list[str], *, replace: bool) -> None:
         """Apply a Graph Store write (already turned into `operations`) if its content conforms in context."""
         with self.kg.write_lock:
-            candidate = quads_to_dataset(quads)
             replaced = (graph,) if replace and graph else ()
-            entailed = self._check(candidate, self.kg.store, replaced) if quads else set()
+            candidate_nq = (ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"").decode()
+            entailed = self._gated(candidate_nq, self.kg.store, replaced) if quads else set()
             if operations:
                 self.kg.store.update(" ;\n".join(operations))
             self._store_entailments(entailed)
@@ -246,13 +311,16 @@ class WriteGate:
 
     def _store_entailments(self, entailed: set) -> None:
         if entailed:
-            body = "\n".join(" ".join(str(from_rdflib(x)) for x in t) + " ." for t in sorted(entailed))
+            body = "\n".join(" ".join(terms.text(from_rdflib(x)) for x in t) + " ." for t in sorted(entailed))
             self.kg.store.update(f"INSERT DATA {{ GRAPH <{vocab.INFERRED_GRAPH}> {{\n{body}\n}} }}")
 
     # --- assertions ---------------------------------------------------------------------------------
     def submit(self, data: bytes, rdf_format, submitter: str) -> GateOutcome:
         """Validate and store an assertion with provenance; the same content twice is stored once."""
-        candidate = assertions.prepare(data, rdf_format)
+        nquads, content_hash, assertion_id = self._run(
+            "prepare_assertion", data, rdf_format.media_type, what="parsing and canonicalising the assertion"
+        )
+        candidate = assertions.Candidate(list(ox.parse(nquads, ox.RdfFormat.N_QUADS)), content_hash, assertion_id)
         if not candidate.quads:
             raise BadRequestError("the assertion is empty: there is nothing to validate or store")
         with self.kg.write_lock:
@@ -263,12 +331,7 @@ class WriteGate:
                         f"this content was asserted as {existing.iri} and retracted at {existing.invalidated_at}"
                     )
                 return GateOutcome(existing, created=False)
-            dataset = candidate.dataset()
-            context = stored_context(self.kg.store, dataset, self.ontology())
-            report = self.validate(dataset, context=context)
-            if not report.conforms:
-                raise assertions.refuse(report)
-            entailed = self._consistency(dataset, context)
+            entailed = self._gated(nquads, self.kg.store)
             shapes_version = self.shapes()[1]
             when = assertions._now()
             rows = [tuple(from_rdflib(t) for t in triple) for triple in sorted(entailed)]

@@ -10,21 +10,25 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable
+from urllib.parse import quote
 
 from . import vocab
 from .config import Settings
-from .errors import NotFoundError, StoreError
-from .gate import WriteGate
+from .errors import NewsKGError, NotFoundError, StoreError
+from .gate import WriteGate, remove_stale_scratch
 from .querypool import FederationPolicy, QueryPool
 from .rdfio import parse_quads, quads_as_insert_data
 from .sparql.cache import ResultCache, cacheable
 from .sparql.description import service_description, void_description
 from .sparql.endpoint import Answer, answer_query
 from .sparql.federation import check_remote_targets
+from .sparql import terms
+from .sandbox.pool import SandboxLimits, SandboxPool
 from .sparql.formats import format_for_path
+from .sparql.nesting import check_nesting
 from .sparql.protocol import QueryRequest
 from .sparql.wikidata_service import rewrite_for_settings
-from .store import OxigraphStore, QueryResult, Store
+from .store import Bindings, OxigraphStore, QueryResult, Store
 
 log = logging.getLogger("newskg")
 
@@ -57,7 +61,12 @@ def seed_files(project: Path) -> list[SeedFile]:
 
 
 def _graph_ref(graph: str) -> str:
-    return "DEFAULT" if graph == "" else f"GRAPH <{graph}>"
+    return terms.graph_target(graph, "the graph")
+
+
+def _seed_key(key: str):
+    """The IRI term recording a seed file's load (a file name with spaces or other non-IRI characters escaped)."""
+    return terms.iri(quote(key, safe=":/"), "the seed file key")
 
 
 def _sha256(path: Path) -> str:
@@ -71,8 +80,10 @@ class KnowledgeGraph:
         self.settings = settings
         self.store = store
         self.pool: QueryPool | None = None
+        self.sandbox: SandboxPool | None = None
         self.write_lock = threading.RLock()
         self.generation = 0
+        self._health_counts: tuple[int, dict[str, int]] | None = None  # (generation, counts)
         self.cache = ResultCache(settings.result_cache_bytes) if settings.result_cache_bytes else None
         self.gate = WriteGate(self)
 
@@ -83,13 +94,24 @@ class KnowledgeGraph:
             from .remote_store import RemoteSparqlStore
 
             store = RemoteSparqlStore.from_settings(settings)
-        kg = cls(settings, store or OxigraphStore(Path(settings.store)))
+        if store is None:
+            store = OxigraphStore(Path(settings.store))
+            remove_stale_scratch(store.path)  # we hold the store's lock: any scratch copy is a killed server's
+        kg = cls(settings, store)
         if settings.load_seed:
             kg.load_seed()
         return kg
 
     def start_query_workers(self) -> None:
-        """Run user queries in worker processes from now on (time limits that really stop a query)."""
+        """Run user queries, and untrusted work (parsing, validation, reasoning, updates), in worker processes
+        from now on: time and memory limits that really stop them."""
+        if self.sandbox is None:
+            self.sandbox = SandboxPool(SandboxLimits(
+                workers=self.settings.sandbox_workers,
+                timeout_s=self.settings.sandbox_timeout_s,
+                memory_bytes=self.settings.sandbox_memory_bytes,
+                queue_wait_s=self.settings.query_queue_wait_s,
+            ))
         if self.pool is None and isinstance(self.store, OxigraphStore) and self.store.path is not None:
             self.store.flush()
             from .wikidata.client import user_agent
@@ -99,6 +121,7 @@ class KnowledgeGraph:
                 workers=self.settings.max_concurrent_queries,
                 max_rows=self.settings.max_result_rows,
                 queue_wait_s=self.settings.query_queue_wait_s,
+                memory_bytes=self.settings.query_memory_bytes,
                 federation=FederationPolicy(
                     tuple(self.settings.service_allowlist()),
                     user_agent(self.settings.wikidata_contact),
@@ -110,20 +133,25 @@ class KnowledgeGraph:
         if self.pool is not None:
             self.pool.close()
             self.pool = None
+        if self.sandbox is not None:
+            self.sandbox.close()
+            self.sandbox = None
         self.store.close()
 
     # --- loading -------------------------------------------------------------------------------------
     def _loaded_hash(self, key: str) -> str | None:
         result = self.store.query(
-            f"SELECT ?h WHERE {{ GRAPH <{vocab.SYSTEM_GRAPH}> {{ <{key}> <{vocab.NKG}sha256> ?h }} }}"
+            f"SELECT ?key ?h WHERE {{ GRAPH <{vocab.SYSTEM_GRAPH}> {{ ?key <{vocab.NKG}sha256> ?h }} }}",
+            bindings={"key": _seed_key(key)},
         )
         rows = result.rows()
         return rows[0]["h"].value if rows else None
 
     def _record_load(self, key: str, digest: str) -> None:
+        subject, value = terms.text(_seed_key(key)), terms.text(terms.literal(digest))
         self.store.update(
-            f"DELETE WHERE {{ GRAPH <{vocab.SYSTEM_GRAPH}> {{ <{key}> <{vocab.NKG}sha256> ?h }} }};\n"
-            f"INSERT DATA {{ GRAPH <{vocab.SYSTEM_GRAPH}> {{ <{key}> <{vocab.NKG}sha256> \"{digest}\" }} }}"
+            f"DELETE WHERE {{ GRAPH <{vocab.SYSTEM_GRAPH}> {{ {subject} <{vocab.NKG}sha256> ?h }} }};\n"
+            f"INSERT DATA {{ GRAPH <{vocab.SYSTEM_GRAPH}> {{ {subject} <{vocab.NKG}sha256> {value} }} }}"
         )
 
     def load_seed(self) -> list[Path]:
@@ -159,17 +187,20 @@ class KnowledgeGraph:
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
         union_default_graph: bool = False,
+        bindings: Bindings | None = None,
     ) -> QueryResult:
-        """Evaluate a SPARQL query against the store."""
+        """Evaluate a SPARQL query against the store, with `bindings` (variable name to term) substituted."""
         return self.store.query(
             sparql,
             default_graphs=default_graphs or None,
             named_graphs=named_graphs or None,
             union_default_graph=union_default_graph,
+            bindings=bindings,
         )
 
     def answer(self, request: QueryRequest, accept: str | None) -> Answer:
         """Answer a user's query within its time limit, serialized in the negotiated format."""
+        check_nesting(request.query, self.settings.max_sparql_nesting)
         request = dataclasses.replace(request, query=rewrite_for_settings(request.query, self.settings))
         check_remote_targets(request.query, self.settings.service_allowlist())
         infer = self.settings.infer_default if request.infer is None else request.infer
@@ -194,6 +225,7 @@ class KnowledgeGraph:
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Apply a SPARQL update atomically, through the write gate; writes are serialised."""
+        check_nesting(sparql, self.settings.max_sparql_nesting)
         check_remote_targets(sparql, self.settings.service_allowlist())
         self.gate.update(sparql, base_iri=base_iri)
 
@@ -224,13 +256,15 @@ class KnowledgeGraph:
         The body is parsed completely before anything is written, and the write is one SPARQL update (one
         transaction), so a rejected body writes nothing. Returns True when the graph did not exist before.
         """
+        if graph:
+            terms.iri(graph, "the graph")  # 400 before anything is parsed
         quads = parse_quads(data, rdf_format, into_graph=graph)
         created = graph is not None and not self.graph_exists(graph)
         operations = []
         if replace:
             operations.append("DROP SILENT ALL" if graph is None else f"DROP SILENT {_graph_ref(graph)}")
         if graph:
-            operations.append(f"CREATE SILENT GRAPH <{graph}>")
+            operations.append(f"CREATE SILENT GRAPH {terms.iri_text(graph, 'the graph')}")
         if quads:
             operations.append("INSERT DATA { " + quads_as_insert_data(quads) + " }")
         self.gate.write_graph(graph, quads, operations, replace=replace)
@@ -261,11 +295,29 @@ class KnowledgeGraph:
         self.store.dump(output, rdf_format)
 
     def health(self) -> dict:
-        """The store's kind, place and triple counts per graph."""
-        counts = self.store.triple_counts()
+        """Whether the store answers, and its triple counts; status "unavailable" with the problems when it does not.
+
+        Cheap enough to poll: a folder check, one trivial query, and counts recomputed only after a write through
+        this service.
+        """
+        problems = []
+        folder = getattr(self.store, "path", None)
+        if folder is not None and not Path(folder).is_dir():
+            problems.append("the store folder is missing")
+        try:
+            self.store.query("ASK { ?s ?p ?o }")
+        except NewsKGError as exc:
+            log.error("health check: the store does not answer: %s", exc.message)
+            problems.append("the store does not answer a trivial query")
+        report = {"status": "unavailable" if problems else "ok", "store": {"engine": type(self.store).__name__}}
+        if problems:
+            return {**report, "problems": problems}
+        counted = self._health_counts
+        if counted is None or counted[0] != self.generation:
+            counted = self._health_counts = (self.generation, self.store.triple_counts())
+        counts = counted[1]
         return {
-            "status": "ok",
-            "store": {"engine": type(self.store).__name__, "path": str(getattr(self.store, "path", ""))},
+            **report,
             "triples": sum(counts.values()),
             "default_graph_triples": counts.get("", 0),
             "named_graphs": len(counts) - 1,

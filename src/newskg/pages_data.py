@@ -15,6 +15,7 @@ import pyoxigraph as ox
 
 from . import vocab
 from .errors import NotFoundError
+from .sparql import terms
 
 # Prefixes used to show IRIs compactly (ours first, then a few common ones the pages meet).
 DISPLAY_PREFIXES: dict[str, str] = {**vocab.PREFIXES, "void": vocab.VOID, "sd": vocab.SD}
@@ -35,11 +36,14 @@ SNAPSHOT_GRAPHS = (vocab.WIKIDATA_SNAPSHOT_GRAPH, vocab.GRAPH_BASE + "snapshot-w
 _SKIP_OUT = {vocab.RDF + "type", vocab.RDFS + "label"}
 
 
-def _iri(value: str) -> str:
-    """An IRI as a SPARQL term; a value that is not an IRI (it could break out of <...>) is a 404."""
-    if any(c in value for c in '<>"{}|^`\\') or any(ord(c) <= 0x20 for c in value):
-        raise NotFoundError(f"no resource {value!r}: not an IRI")
-    return f"<{value}>"
+def _resource(value: str) -> dict[str, ox.NamedNode]:
+    """The bindings naming a resource as ?r (queries take it by substitution); a value that is not an IRI is a 404."""
+    if not terms.is_iri(value):
+        raise NotFoundError(f"no resource {value[:200]!r}: not an IRI")
+    return {"r": ox.NamedNode(value)}
+
+
+_HIDDEN = ", ".join(terms.iri_text(g) for g in _HIDDEN_GRAPHS)  # for NOT IN (...)
 
 
 def compact(iri: str) -> str:
@@ -103,14 +107,14 @@ def labels_for(kg, iris) -> dict[str, str]:
     iris = sorted({i for i in iris if i})
     if not iris:
         return {}
-    hidden = ", ".join(_iri(g) for g in _HIDDEN_GRAPHS)
     found: dict[str, dict[str, str]] = {}
     in_graphs: dict[str, dict[str, str]] = {}
+    iris = [i for i in iris if terms.is_iri(i)]  # nothing else can be stored
     for start in range(0, len(iris), 200):
-        values = " ".join(_iri(i) for i in iris[start:start + 200])
+        values = terms.iri_list(iris[start:start + 200])
         rows = kg.query(
             f"SELECT ?s ?l ?g WHERE {{ VALUES ?s {{ {values} }} {{ ?s <{vocab.RDFS}label>|<{vocab.SKOS}prefLabel> ?l }}"
-            f" UNION {{ GRAPH ?g {{ ?s <{vocab.RDFS}label>|<{vocab.SKOS}prefLabel> ?l }} FILTER(?g NOT IN ({hidden})) }} }}"
+            f" UNION {{ GRAPH ?g {{ ?s <{vocab.RDFS}label>|<{vocab.SKOS}prefLabel> ?l }} FILTER(?g NOT IN ({_HIDDEN})) }} }}"
         ).rows()
         for row in rows:
             target = in_graphs if "g" in row else found
@@ -150,23 +154,25 @@ def examples(project_dir: Path) -> list[Example]:
 # --------------------------------------------------------------------------------------------- resources
 def is_known(kg, iri: str) -> bool:
     """True when the store mentions the IRI anywhere: as subject or object, in any graph, or as a graph name."""
-    t = _iri(iri)
     return kg.query(
-        f"ASK {{ {{ {t} ?p ?o }} UNION {{ ?s ?p {t} }} UNION {{ GRAPH ?g {{ {t} ?p ?o }} }}"
-        f" UNION {{ GRAPH ?g {{ ?s ?p {t} }} }} UNION {{ GRAPH {t} {{ ?s ?p ?o }} }} }}"
+        "ASK { { ?r ?p ?o } UNION { ?s ?p ?r } UNION { GRAPH ?g { ?r ?p ?o } }"
+        " UNION { GRAPH ?g { ?s ?p ?r } } UNION { GRAPH ?r { ?s ?p ?o } } }",
+        bindings=_resource(iri),
     ).boolean
 
 
-def _claim_rows(kg, where: str) -> list[dict]:
-    """Claims matching a pattern on ?claim, with their metadata, ordered by IRI."""
+def _claim_rows(kg, where: str, bindings: dict) -> list[dict]:
+    """Claims matching a pattern on ?claim (and the `bindings`' variables), with their metadata, ordered by IRI."""
     n = vocab.NKG
+    bound = "".join(f"?{name} " for name in bindings if name != "claim")  # substituted variables are projected
     return kg.query(
-        f"SELECT DISTINCT ?claim ?label ?claimant ?status ?quote ?translation ?relayedBy WHERE {{ {where} "
+        f"SELECT DISTINCT {bound}?claim ?label ?claimant ?status ?quote ?translation ?relayedBy WHERE {{ {where} "
         f"?claim a <{n}Claim> . "
         f"OPTIONAL {{ ?claim <{vocab.RDFS}label> ?label FILTER(LANG(?label) = 'en') }} "
         f"OPTIONAL {{ ?claim <{n}claimant> ?claimant }} OPTIONAL {{ ?claim <{n}status> ?status }} "
         f"OPTIONAL {{ ?claim <{n}quote> ?quote }} OPTIONAL {{ ?claim <{n}translation> ?translation }} "
-        f"OPTIONAL {{ ?claim <{n}relayedBy> ?relayedBy }} }} ORDER BY ?claim"
+        f"OPTIONAL {{ ?claim <{n}relayedBy> ?relayedBy }} }} ORDER BY ?claim",
+        bindings=bindings,
     ).rows()
 
 
@@ -200,28 +206,29 @@ def _iris_in(rows: list[dict]) -> set[str]:
 
 def describe(kg, site: Site, iri: str) -> dict:
     """Everything the resource page shows: labels, types, properties, incoming links, claims, Wikidata link."""
-    t = _iri(iri)
-    label_rows = kg.query(f"SELECT ?l WHERE {{ {t} <{vocab.RDFS}label>|<{vocab.SKOS}prefLabel> ?l }}").rows()
-    type_rows = kg.query(f"SELECT ?t WHERE {{ {t} a ?t }} ORDER BY ?t").rows()
-    out_rows = kg.query(f"SELECT ?p ?o WHERE {{ {t} ?p ?o }} ORDER BY ?p ?o").rows()
-    in_rows = kg.query(f"SELECT ?s ?p WHERE {{ ?s ?p {t} }} ORDER BY ?p ?s").rows()
+    resource = _resource(iri)
+    label_rows = kg.query(f"SELECT ?r ?l WHERE {{ ?r <{vocab.RDFS}label>|<{vocab.SKOS}prefLabel> ?l }}",
+                          bindings=resource).rows()
+    type_rows = kg.query("SELECT ?r ?t WHERE { ?r a ?t } ORDER BY ?t", bindings=resource).rows()
+    out_rows = kg.query("SELECT ?r ?p ?o WHERE { ?r ?p ?o } ORDER BY ?p ?o", bindings=resource).rows()
+    in_rows = kg.query("SELECT ?r ?s ?p WHERE { ?s ?p ?r } ORDER BY ?p ?s", bindings=resource).rows()
     said_rows = kg.query(
-        f"SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{ {{ {t} ?p ?o BIND({t} AS ?s) }} UNION {{ ?s ?p {t} BIND({t} AS ?o) }} }}"
-        f" ?g a <{vocab.NKG}Claim> }} ORDER BY ?g ?s ?p ?o"
+        "SELECT ?r ?g ?s ?p ?o WHERE { GRAPH ?g { { ?r ?p ?o BIND(?r AS ?s) } UNION { ?s ?p ?r BIND(?r AS ?o) } }"
+        f" ?g a <{vocab.NKG}Claim> }} ORDER BY ?g ?s ?p ?o", bindings=resource,
     ).rows()
     graph_rows = kg.query(
-        f"SELECT ?s ?p ?o WHERE {{ GRAPH {t} {{ ?s ?p ?o }} FILTER({t} NOT IN ({', '.join(_iri(g) for g in _HIDDEN_GRAPHS)})) }}"
-        " ORDER BY ?s ?p ?o LIMIT 500"
+        f"SELECT ?r ?s ?p ?o WHERE {{ GRAPH ?r {{ ?s ?p ?o }} FILTER(?r NOT IN ({_HIDDEN})) }}"
+        " ORDER BY ?s ?p ?o LIMIT 500", bindings=resource,
     ).rows()
     n = vocab.NKG
-    by_rows = _claim_rows(kg, f"?claim <{n}claimant> {t} .")
-    relayed_rows = _claim_rows(kg, f"?claim <{n}relayedBy> {t} .")
+    by_rows = _claim_rows(kg, f"?claim <{n}claimant> ?r .", resource)
+    relayed_rows = _claim_rows(kg, f"?claim <{n}relayedBy> ?r .", resource)
     about_rows = _claim_rows(
-        kg, f"{{ ?claim <{n}aboutEvent> {t} }} UNION {{ GRAPH ?claim {{ {{ {t} ?p1 ?o1 }} UNION {{ ?s1 ?p1 {t} }} }} }}"
+        kg, f"{{ ?claim <{n}aboutEvent> ?r }} UNION {{ GRAPH ?claim {{ {{ ?r ?p1 ?o1 }} UNION {{ ?s1 ?p1 ?r }} }} }}", resource
     )
     wikidata_rows = kg.query(
-        f"SELECT ?wd ?label WHERE {{ {t} <{n}wikidata> ?wd . OPTIONAL {{ GRAPH <{vocab.WIKIDATA_SNAPSHOT_GRAPH}> "
-        f"{{ ?wd <{vocab.RDFS}label> ?label FILTER(LANG(?label) = 'en') }} }} }}"
+        f"SELECT ?r ?wd ?label WHERE {{ ?r <{n}wikidata> ?wd . OPTIONAL {{ GRAPH <{vocab.WIKIDATA_SNAPSHOT_GRAPH}> "
+        f"{{ ?wd <{vocab.RDFS}label> ?label FILTER(LANG(?label) = 'en') }} }} }}", bindings=resource,
     ).rows()
     all_rows = type_rows + out_rows + in_rows + said_rows + graph_rows + by_rows + relayed_rows + about_rows
     labels = labels_for(kg, _iris_in(all_rows) | {iri})
@@ -233,7 +240,7 @@ def describe(kg, site: Site, iri: str) -> dict:
     types = [term_view(r["t"], site, labels) for r in type_rows]
     claim = None
     if any(r["t"].value == n + "Claim" for r in type_rows):
-        claim = _claims_view(_claim_rows(kg, f"VALUES ?claim {{ {t} }}"), site, labels)[0]
+        claim = _claims_view(_claim_rows(kg, "", {"claim": resource["r"]}), site, labels)[0]
         article = next((r["o"].value for r in out_rows if r["p"].value == n + "reportedIn"), None)
         claim["article_href"] = article_path(article, site, claim["id"]) if article else None
     article_view_href = None
@@ -264,15 +271,14 @@ def describe(kg, site: Site, iri: str) -> dict:
 def description_quads(kg, iri: str, *, with_graphs: bool) -> list:
     """The RDF description of a resource: its triples in the default graph; with_graphs adds, each in its own
     named graph, the graph named by the resource (a claim's graph) and what claim graphs say about it."""
-    t = _iri(iri)
-    quads = [ox.Quad(ox.NamedNode(iri), r["p"], r["o"], ox.DefaultGraph())
-             for r in kg.query(f"SELECT ?p ?o WHERE {{ {t} ?p ?o }}").rows()]
+    bindings = _resource(iri)
+    quads = [ox.Quad(bindings["r"], r["p"], r["o"], ox.DefaultGraph())
+             for r in kg.query("SELECT ?r ?p ?o WHERE { ?r ?p ?o }", bindings=bindings).rows()]
     if with_graphs:
-        hidden = ", ".join(_iri(g) for g in _HIDDEN_GRAPHS)
         rows = kg.query(
-            f"SELECT DISTINCT ?g ?s ?p ?o WHERE {{ {{ GRAPH {t} {{ ?s ?p ?o }} BIND({t} AS ?g) }} UNION "
-            f"{{ GRAPH ?g {{ {t} ?p ?o BIND({t} AS ?s) }} ?g a <{vocab.NKG}Claim> }} "
-            f"FILTER(?g NOT IN ({hidden})) }}"
+            "SELECT DISTINCT ?r ?g ?s ?p ?o WHERE { { GRAPH ?r { ?s ?p ?o } BIND(?r AS ?g) } UNION "
+            f"{{ GRAPH ?g {{ ?r ?p ?o BIND(?r AS ?s) }} ?g a <{vocab.NKG}Claim> }} "
+            f"FILTER(?g NOT IN ({_HIDDEN})) }}", bindings=bindings,
         ).rows()
         quads += [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]
     return quads
@@ -330,11 +336,10 @@ def _date(term) -> date | None:
 
 def timeline(kg, site: Site, article_iri: str) -> dict:
     """Dated events and statements of an article's claims, as bars on one date axis (percent positions)."""
-    t = _iri(article_iri)
     n = vocab.NKG
     rows = kg.query(
-        f"SELECT DISTINCT ?item ?kind ?spec ?earliest ?latest ?precision ?expression WHERE {{ "
-        f"?claim <{n}reportedIn> {t} . "
+        f"SELECT DISTINCT ?r ?item ?kind ?spec ?earliest ?latest ?precision ?expression WHERE {{ "
+        f"?claim <{n}reportedIn> ?r . "
         f"{{ ?claim <{n}statedAt> ?spec BIND(?claim AS ?item) BIND('statement' AS ?kind) }} UNION "
         f"{{ ?claim <{n}aboutEvent> ?item . ?item <{n}occurredAt> ?spec BIND('event' AS ?kind) }} UNION "
         f"{{ ?claim <{n}aboutEvent>/<{vocab.SEM}subEventOf> ?item . ?item <{n}occurredAt> ?spec BIND('event' AS ?kind) }} UNION "
@@ -342,7 +347,7 @@ def timeline(kg, site: Site, article_iri: str) -> dict:
         f"{{ ?claim <{n}withdrawnBy> ?item . ?item <{n}occurredAt> ?spec BIND('withdrawal' AS ?kind) }} "
         f"OPTIONAL {{ ?spec <{n}earliest> ?earliest }} OPTIONAL {{ ?spec <{n}latest> ?latest }} "
         f"OPTIONAL {{ ?spec <{n}precision> ?precision }} "
-        f"OPTIONAL {{ ?spec <{n}expression> ?expression }} }}"
+        f"OPTIONAL {{ ?spec <{n}expression> ?expression }} }}", bindings=_resource(article_iri),
     ).rows()
     labels = labels_for(kg, _iris_in(rows))
     items = []
@@ -399,15 +404,15 @@ _POINT = re.compile(r"^\s*(?:<[^>]*>\s*)?point\s*\(\s*([-+0-9.eE]+)\s+([-+0-9.eE
 def places(kg, site: Site, article_iri: str) -> list[dict]:
     """Places the article's claims mention (or whose events happen in, and what those lie in), with coordinates
     from the snapshot graphs (wdt:P625 WKT points), and the graph each point comes from."""
-    t = _iri(article_iri)
     n = vocab.NKG
-    graphs = " ".join(_iri(g) for g in SNAPSHOT_GRAPHS)
+    graphs = terms.iri_list(SNAPSHOT_GRAPHS)
     rows = kg.query(
-        f"SELECT DISTINCT ?place ?wd ?wkt ?graph WHERE {{ ?claim <{n}reportedIn> {t} . "
+        f"SELECT DISTINCT ?r ?place ?wd ?wkt ?graph WHERE {{ ?claim <{n}reportedIn> ?r . "
         f"{{ GRAPH ?claim {{ {{ ?x ?y ?place }} UNION {{ ?place ?y ?x }} }} }} UNION "
         f"{{ ?claim <{n}aboutEvent>/<{vocab.SEM}hasPlace>/<{n}locatedIn>* ?place }} "
         f"?place a/<{vocab.RDFS}subClassOf>* <{n}Place> ; <{n}wikidata> ?wd . "
-        f"VALUES ?graph {{ {graphs} }} GRAPH ?graph {{ ?wd <{vocab.WDT}P625> ?wkt }} }} ORDER BY ?place"
+        f"VALUES ?graph {{ {graphs} }} GRAPH ?graph {{ ?wd <{vocab.WDT}P625> ?wkt }} }} ORDER BY ?place",
+        bindings=_resource(article_iri),
     ).rows()
     labels = labels_for(kg, _iris_in(rows))
     out = []
@@ -424,26 +429,27 @@ def places(kg, site: Site, article_iri: str) -> list[dict]:
 
 def article_view(kg, site: Site, article_iri: str) -> dict | None:
     """The article with each claim's sentence marked, its claims, timeline and places; None if no such article."""
-    t = _iri(article_iri)
+    article = _resource(article_iri)
     n, s = vocab.NKG, vocab.SCHEMA
     head = kg.query(
-        f"SELECT ?headline ?body ?url ?publisher ?date WHERE {{ {t} a <{n}Article> . "
-        f"OPTIONAL {{ {t} <{s}headline> ?headline }} OPTIONAL {{ {t} <{s}articleBody> ?body }} "
-        f"OPTIONAL {{ {t} <{s}url> ?url }} OPTIONAL {{ {t} <{s}publisher> ?publisher }} "
-        f"OPTIONAL {{ {t} <{s}datePublished> ?date }} }} LIMIT 1"
+        f"SELECT ?r ?headline ?body ?url ?publisher ?date WHERE {{ ?r a <{n}Article> . "
+        f"OPTIONAL {{ ?r <{s}headline> ?headline }} OPTIONAL {{ ?r <{s}articleBody> ?body }} "
+        f"OPTIONAL {{ ?r <{s}url> ?url }} OPTIONAL {{ ?r <{s}publisher> ?publisher }} "
+        f"OPTIONAL {{ ?r <{s}datePublished> ?date }} }} LIMIT 1", bindings=article,
     ).rows()
     if not head:
         return None
     head = head[0]
-    rows = _claim_rows(kg, f"?claim <{n}reportedIn> {t} .")
+    rows = _claim_rows(kg, f"?claim <{n}reportedIn> ?r .", article)
     offsets = {r["claim"].value: (int(r["start"].value), int(r["end"].value)) for r in kg.query(
-        f"SELECT ?claim ?start ?end WHERE {{ ?claim <{n}reportedIn> {t} ; <{n}charStart> ?start ; <{n}charEnd> ?end }}"
+        f"SELECT ?r ?claim ?start ?end WHERE {{ ?claim <{n}reportedIn> ?r ; <{n}charStart> ?start ; <{n}charEnd> ?end }}",
+        bindings=article,
     ).rows()}
     extra = kg.query(
-        f"SELECT ?claim ?stated ?withdrawnBy ?withdrawer WHERE {{ ?claim <{n}reportedIn> {t} . "
+        f"SELECT ?r ?claim ?stated ?withdrawnBy ?withdrawer WHERE {{ ?claim <{n}reportedIn> ?r . "
         f"OPTIONAL {{ ?claim <{n}statedAt> ?stated }} "
         f"OPTIONAL {{ ?claim <{n}withdrawnBy> ?withdrawnBy "
-        f"OPTIONAL {{ ?withdrawnBy <{vocab.PROV}wasAssociatedWith> ?withdrawer }} }} }}"
+        f"OPTIONAL {{ ?withdrawnBy <{vocab.PROV}wasAssociatedWith> ?withdrawer }} }} }}", bindings=article,
     ).rows()
     labels = labels_for(kg, _iris_in(rows) | _iris_in(extra) | ({head["publisher"].value} if "publisher" in head else set()))
     claims = _claims_view(rows, site, labels)
@@ -531,8 +537,7 @@ class Term:
 
 def ontology_doc(kg, site: Site) -> dict:
     """The ontology's header and its classes, properties, concept schemes and individuals, from the store."""
-    onto = _iri(vocab.ONTOLOGY_IRI)
-    header_rows = kg.query(f"SELECT ?p ?o WHERE {{ {onto} ?p ?o }}").rows()
+    header_rows = kg.query(f"SELECT ?p ?o WHERE {{ <{vocab.ONTOLOGY_IRI}> ?p ?o }}").rows()
     rows = kg.query(
         f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), \"{vocab.NKG}\")) }} ORDER BY ?s ?p ?o"
     ).rows()

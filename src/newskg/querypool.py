@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from .errors import NewsKGError, OverloadedError, QueryTimeoutError, StoreError
+from .errors import MemoryLimitError, NewsKGError, OverloadedError, QueryTimeoutError, StoreError
 from .sparql.endpoint import Answer, answer_query
 from .sparql.protocol import QueryRequest
 
@@ -36,7 +36,12 @@ class FederationPolicy:
     timeout_s: float
 
 
-def _worker_main(conn: Connection, store_path: str, federation: FederationPolicy | None = None) -> None:
+def _worker_main(
+    conn: Connection, store_path: str, federation: FederationPolicy | None = None, memory_bytes: int | None = None
+) -> None:
+    from .sandbox.limits import start_worker_process
+
+    start_worker_process(memory_bytes)  # die with the server; a query that needs more memory fails, not the machine
     from .sparql.service_proxy import ServiceProxy
     from .store import OxigraphStore
 
@@ -97,8 +102,9 @@ class QueryPool:
 
     def __init__(
         self, store_path: Path, *, workers: int, max_rows: int, queue_wait_s: float,
-        federation: FederationPolicy | None = None,
+        federation: FederationPolicy | None = None, memory_bytes: int | None = None,
     ):
+        self.memory_bytes = memory_bytes
         self.store_path = str(Path(store_path).resolve())
         self.federation = federation
         self.max_rows = max_rows
@@ -114,7 +120,7 @@ class QueryPool:
     def _spawn(self) -> _Worker:
         parent, child = _CONTEXT.Pipe()
         process = _CONTEXT.Process(
-            target=_worker_main, args=(child, self.store_path, self.federation), name="newskg-query-worker",
+            target=_worker_main, args=(child, self.store_path, self.federation, self.memory_bytes), name="newskg-query-worker",
             daemon=True,
         )
         process.start()
@@ -154,7 +160,10 @@ class QueryPool:
             outcome = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError) as exc:
             healthy = False
-            raise StoreError(f"a query worker died: {exc}") from exc
+            raise MemoryLimitError(
+                f"the query was stopped: its worker died (exit {worker.process.exitcode}), which happens when a query "
+                f"needs more than {(self.memory_bytes or 0) // 2**20} MiB (NEWSKG_QUERY_MEMORY_BYTES raises it)"
+            ) from exc
         finally:
             if healthy:
                 self._idle.put(worker)

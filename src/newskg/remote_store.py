@@ -34,6 +34,7 @@ import pyoxigraph as ox
 
 from . import __version__
 from .errors import QuerySyntaxError, QueryTimeoutError, RdfSyntaxError, StoreError
+from .sparql.terms import iri, iri_text, substitute
 from .store import QueryResult, Store
 
 VIRTUOSO_DEFAULT_GRAPH = "urn:x-newskg:default-graph"
@@ -201,7 +202,7 @@ def _body(by_graph: dict[str | None, list[str]]) -> str:
     parts = []
     for graph, lines in by_graph.items():
         text = "\n".join(lines)
-        parts.append(text if graph is None else f"GRAPH <{graph}> {{\n{text}\n}}")
+        parts.append(text if graph is None else f"GRAPH {iri_text(graph, 'the graph')} {{\n{text}\n}}")
     return "\n".join(parts)
 
 
@@ -309,9 +310,11 @@ class RemoteSparqlStore(Store):
         return response
 
     # --- Store ---------------------------------------------------------------------------------------
-    def query(self, sparql, *, default_graphs=None, named_graphs=None, union_default_graph=False, base_iri=None):
+    def query(self, sparql, *, default_graphs=None, named_graphs=None, union_default_graph=False, base_iri=None,
+              bindings=None):
+        sparql = substitute(sparql, bindings)  # the server has no SEP-0007 substitution: the terms go in the text
         form = query_form(sparql)
-        text = (f"BASE <{base_iri}>\n" if base_iri else "") + sparql
+        text = (f"BASE {iri_text(base_iri, 'the base IRI')}\n" if base_iri else "") + sparql
         if self.dialect == "virtuoso":
             text = graph_constants_to_filters(text)
         params: list[tuple[str, str]] = [("query", self._prefix() + text)]
@@ -351,7 +354,7 @@ class RemoteSparqlStore(Store):
         return QueryResult("solutions", result)
 
     def update(self, sparql, *, base_iri=None):
-        text = (f"BASE <{base_iri}>\n" if base_iri else "") + sparql
+        text = (f"BASE {iri_text(base_iri, 'the base IRI')}\n" if base_iri else "") + sparql
         params: list[tuple[str, str]] = []
         if self.dialect == "virtuoso":
             text = self._prefix() + virtuoso_update_text(text)
@@ -381,7 +384,7 @@ class RemoteSparqlStore(Store):
 
     def _insert_quads(self, quads: Iterable, graph: str | None) -> None:
         """Send quads as INSERT DATA operations of INSERT_CHUNK_TRIPLES triples each, streaming."""
-        target = None if graph is None else (ox.DefaultGraph() if graph == "" else ox.NamedNode(graph))
+        target = None if graph is None else (ox.DefaultGraph() if graph == "" else iri(graph, "the graph"))
         if target is not None:
             quads = (ox.Quad(q.subject, q.predicate, q.object, target) for q in quads)
         for body, _ in _insert_blocks(quads, self._graph_iri):
@@ -420,8 +423,9 @@ class RemoteSparqlStore(Store):
                 ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(response.content, ox.RdfFormat.N_TRIPLES)
             ]
         else:
-            pattern = "?s ?p ?o" if graph == "" else f"GRAPH <{graph}> {{ ?s ?p ?o }}"
-            triples = list(self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}").engine_result)
+            pattern = "?s ?p ?o" if graph == "" else "GRAPH ?g { ?s ?p ?o }"
+            bindings = None if graph == "" else {"g": iri(graph, "the graph")}
+            triples = list(self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}", bindings=bindings).engine_result)
         if rdf_format.supports_datasets:
             triples = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
         ox.serialize(triples, output, format=rdf_format)
@@ -440,7 +444,9 @@ class RemoteSparqlStore(Store):
         empty graphs: Virtuoso keeps none)."""
         if graph == "":
             return True
-        return graph != self.default_graph_iri and self.query(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}").boolean
+        return graph != self.default_graph_iri and self.query(
+            "ASK { GRAPH ?g { ?s ?p ?o } }", bindings={"g": iri(graph, "the graph")}
+        ).boolean
 
     def named_graphs(self) -> Iterable[str]:
         rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows()

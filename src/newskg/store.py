@@ -12,11 +12,14 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable
+from typing import BinaryIO, Callable, Iterable, Mapping
 
 import pyoxigraph as ox
 
 from .errors import QuerySyntaxError, RdfSyntaxError, StoreError, UpdateFailedError
+from .sparql.terms import Term, iri
+
+Bindings = Mapping[str, Term]
 
 _QUERY_POSITION = re.compile(r"error at (\d+):(\d+)")
 
@@ -69,7 +72,10 @@ class Store(ABC):
         named_graphs: list[str] | None = None,
         union_default_graph: bool = False,
         base_iri: str | None = None,
-    ) -> QueryResult: ...
+        bindings: Bindings | None = None,
+    ) -> QueryResult:
+        """Evaluate a query; `bindings` (variable name to term) are substituted as SEP-0007 defines, and each bound
+        variable must be in the SELECT projection."""
 
     @abstractmethod
     def update(self, sparql: str, *, base_iri: str | None = None) -> None: ...
@@ -93,12 +99,12 @@ class Store(ABC):
     def close(self) -> None: ...
 
 
-def _node(iri: str):
-    return ox.DefaultGraph() if iri == "" else ox.NamedNode(iri)
+def _node(graph: str):
+    return ox.DefaultGraph() if graph == "" else iri(graph, "the graph")
 
 
 def _graph_arg(graph: str | None):
-    return None if graph is None else ox.NamedNode(graph)
+    return None if graph is None else _node(graph)
 
 
 def _rdf_syntax_error(exc: SyntaxError) -> RdfSyntaxError:
@@ -140,12 +146,15 @@ class OxigraphStore(Store):
         store.path = path
         return store
 
-    def query(self, sparql, *, default_graphs=None, named_graphs=None, union_default_graph=False, base_iri=None):
+    def query(self, sparql, *, default_graphs=None, named_graphs=None, union_default_graph=False, base_iri=None,
+              bindings=None):
         kwargs = {}
         if default_graphs is not None:
             kwargs["default_graph"] = [_node(g) for g in default_graphs]
         if named_graphs is not None:
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+            kwargs["named_graphs"] = [iri(g, "a named graph") for g in named_graphs]
+        if bindings:
+            kwargs["substitutions"] = {ox.Variable(name): term for name, term in bindings.items()}
         try:
             result = self._store.query(
                 sparql, base_iri=base_iri, use_default_graph_as_union=union_default_graph, **kwargs
@@ -215,7 +224,7 @@ class OxigraphStore(Store):
 
     def has_graph(self, graph: str) -> bool:
         """True for the default graph ("") and for every named graph the store holds."""
-        return graph == "" or self._store.contains_named_graph(ox.NamedNode(graph))
+        return graph == "" or self._store.contains_named_graph(iri(graph, "the graph"))
 
     def named_graphs(self) -> Iterable[str]:
         return (g.value for g in self._store.named_graphs())

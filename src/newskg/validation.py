@@ -20,10 +20,18 @@ So :func:`validate` never hands pySHACL a dataset. It builds one plain :class:`r
 4. the context: stored descriptions of resources the data refers to (a Graph, or a Dataset treated like the data,
    so a stored claim graph that the candidate does not repeat can be passed along and gets its marker too).
 
-pySHACL then runs once over that graph, with SHACL-SPARQL (``advanced=True``), no inference (entailments are
-materialised elsewhere; ``inference="rdfs"`` would recompute a closure on every call), in place (the graph is our
-own throw-away copy). pySHACL hands rdflib the text of a SHACL-SPARQL query once per focus node, and parsing it is
+pySHACL then runs once over that graph, inside a no-network zone (:mod:`newskg.egress.guard`: rdflib's SPARQL
+engine would follow ``SERVICE`` and load URLs), no inference (entailments are materialised elsewhere;
+``inference="rdfs"`` would recompute a closure on every call), in place (the graph is our own throw-away copy).
+SHACL-SPARQL constraints always run; SHACL-AF (``advanced``) only for the project's own shapes. pySHACL hands rdflib the text of a SHACL-SPARQL query once per focus node, and parsing it is
 about 90 % of the run time; the graph we build parses each distinct query text once (:class:`_PreparedQueryGraph`).
+
+Shapes from elsewhere are data, not code
+----------------------------------------
+Shapes a caller sends (or names in the store, other than the project's shapes graph) may use SHACL Core only.
+:func:`check_shapes_are_data` refuses any SHACL-SPARQL, SHACL-AF or SHACL-JS construct in them before anything runs
+(a query is code: pySHACL's own ``SERVICE`` check is a regular expression that a ``#`` comment defeats), and they
+are applied with ``advanced=False``.
 
 Which results are reported
 --------------------------
@@ -51,7 +59,8 @@ from rdflib.graph import ConjunctiveGraph, Dataset
 from rdflib.namespace import RDF, SH, XSD
 from rdflib.plugins.sparql import prepareQuery
 
-from newskg.errors import NewsKGError
+from newskg.egress.guard import no_network
+from newskg.errors import NewsKGError, ShapesRejectedError
 
 NKGSH = rdflib.Namespace("https://w3id.org/newskg/shapes#")
 GRAPH_TRIPLE_COUNT = NKGSH.graphTripleCount
@@ -146,13 +155,75 @@ def check_sparql_constraints(shapes: rdflib.Graph) -> None:
                 raise ShapesError(f"SPARQL constraint {node} does not parse: {exc}") from exc
 
 
+# SHACL terms that make shapes run code (SPARQL, JavaScript) or derive data (SHACL-AF rules, functions, custom
+# targets, node expressions): https://www.w3.org/TR/shacl/#sparql-constraints, https://www.w3.org/TR/shacl-af/.
+_SHACL = rdflib.Namespace(str(SH))  # rdflib's SH lacks some SHACL-AF terms (sh:values, sh:SHACLFunction)
+_CODE_PREDICATES = frozenset(_SHACL[name] for name in (
+    "sparql", "select", "ask", "construct", "update", "target", "validator", "nodeValidator", "propertyValidator",
+    "rule", "condition", "expression", "values", "filterShape", "intersection", "union", "nodes", "returnType",
+))
+_CODE_CLASSES = frozenset(_SHACL[name] for name in (
+    "ConstraintComponent", "Parameterizable", "Function", "SPARQLFunction", "SHACLFunction", "SPARQLConstraint",
+    "SPARQLConstraintComponent", "SPARQLAskValidator", "SPARQLSelectValidator", "Validator", "SPARQLExecutable",
+    "SPARQLAskExecutable", "SPARQLSelectExecutable", "SPARQLConstructExecutable", "SPARQLUpdateExecutable",
+    "SPARQLTarget", "SPARQLTargetType", "Target", "TargetType", "Rule", "SPARQLRule", "TripleRule", "this",
+))
+_CODE_TERMS = _CODE_PREDICATES | _CODE_CLASSES
+_SHACL_JS = (f"{SH}js", f"{SH}JS")  # SHACL-JS, every term: sh:js, sh:jsLibraryURL, sh:JSConstraint...
+
+
+def _is_code_term(term: rdflib.term.Node) -> bool:
+    if term in _CODE_TERMS:
+        return True
+    return isinstance(term, URIRef) and str(term).startswith(_SHACL_JS)
+
+
+def check_shapes_are_data(shapes: rdflib.Graph) -> None:
+    """Refuse (400) shapes that are code: any SHACL-SPARQL, SHACL-AF or SHACL-JS construct (only SHACL Core may run).
+
+    A triple is refused when its predicate is such a term (sh:sparql, sh:select, sh:rule, sh:target, sh:validator...)
+    or its object is one (``a sh:ConstraintComponent``, ``rdfs:subClassOf sh:SPARQLFunction``, ``rdfs:subPropertyOf
+    sh:select``...). The error names the node and the predicate; ``detail`` lists up to 20 offending triples.
+    """
+    offending = sorted(
+        ((s, p, o) for s, p, o in shapes if _is_code_term(p) or _is_code_term(o)),
+        key=lambda t: (not isinstance(t[0], URIRef), str(t[0]), str(t[1]), str(t[2])),
+    )
+    if not offending:
+        return
+    node, predicate, obj = offending[0]
+    what = f"<{predicate}>" if _is_code_term(predicate) else f"<{predicate}> <{obj}>"
+    raise ShapesRejectedError(
+        f"shapes from outside the project are data, not code: {_node_text(node)} has {what}; SHACL-SPARQL, "
+        "SHACL-AF and SHACL-JS are allowed only in the project's own shapes",
+        detail={"refused": [
+            {"node": _node_text(s), "predicate": str(p), "object": _node_text(o)} for s, p, o in offending[:20]
+        ]},
+    )
+
+
+def _node_text(node: rdflib.term.Node) -> str:
+    if isinstance(node, URIRef):
+        return f"<{node}>"
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    return str(node)[:200]
+
+
 def validate(
     data: rdflib.Dataset | rdflib.Graph,
     shapes: rdflib.Graph,
     ontology: rdflib.Graph | None = None,
     context: rdflib.Graph | rdflib.Dataset | None = None,
+    *,
+    advanced: bool = True,
 ) -> ValidationReport:
-    """Validate the data (default graph and named graphs) with the ontology and context available for class checks."""
+    """Validate the data (default graph and named graphs) with the ontology and context available for class checks.
+
+    `advanced` is for the project's own shapes only: it turns SHACL-AF on, and a failure to apply the shapes is then
+    our fault (ShapesError, 500). Without it, the shapes are someone else's (already passed through
+    :func:`check_shapes_are_data`) and a failure to apply them is theirs (ShapesRejectedError, 400).
+    """
     target = _PreparedQueryGraph()
     described: set[rdflib.term.Node] = set()
     for graph_name, triples in _graphs_of(data):
@@ -167,18 +238,23 @@ def validate(
         for triple in ontology:
             target.add(triple)
 
+    failure = ShapesError if advanced else ShapesRejectedError
     try:
-        _, report_graph, _ = pyshacl.validate(
-            target,
-            shacl_graph=shapes,
-            advanced=True,
-            inference="none",
-            inplace=True,
-            allow_infos=True,
-            allow_warnings=True,
-        )
+        with no_network("validation"):
+            _, report_graph, _ = pyshacl.validate(
+                target,
+                shacl_graph=shapes,
+                advanced=advanced,
+                inference="none",
+                inplace=True,
+                allow_infos=True,
+                allow_warnings=True,
+                do_owl_imports=False,
+            )
     except (ReportableRuntimeError, ParseBaseException) as exc:
-        raise ShapesError(f"the shapes could not be applied: {exc}") from exc
+        raise failure(f"the shapes could not be applied: {exc}") from exc
+    if not isinstance(report_graph, rdflib.Graph):  # pySHACL returns a ValidationFailure in place of the report
+        raise failure(f"the shapes could not be applied: {report_graph}")
 
     kept_nodes = [
         node

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
+from ..assertions import checked_id
 from ..sparql.formats import format_for_media_type
 from .auth import require_writer
 from .body import read_body
@@ -26,11 +27,11 @@ def submit(request: Request, writer: str = Depends(require_writer), body: bytes 
 @router.get("/assertions/{assertion_id}", summary="An assertion with its provenance")
 def read(request: Request, assertion_id: str) -> Response:
     """The provenance record and the content (N-Quads) of one assertion, current or retracted."""
-    record = request.app.state.kg.gate.get(assertion_id)
+    record = request.app.state.kg.gate.get(checked_id(assertion_id))
     return JSONResponse({**record.to_json(), "content": record.content})
 
 
 @router.delete("/assertions/{assertion_id}", summary="Retract an assertion (kept for history)")
 def retract(request: Request, assertion_id: str, writer: str = Depends(require_writer)) -> Response:
     """Mark it invalidated (who, when) and take it out of the live graphs."""
-    return JSONResponse(request.app.state.kg.gate.retract(assertion_id, writer).to_json())
+    return JSONResponse(request.app.state.kg.gate.retract(checked_id(assertion_id), writer).to_json())

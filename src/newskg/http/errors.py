@@ -5,21 +5,25 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import BadRequestError, NewsKGError, UnauthorizedError
+from ..redaction import without_credentials
 
 log = logging.getLogger("newskg.http")
 
 
 def error_response(error: NewsKGError) -> JSONResponse:
-    """The response for one error: its status, its JSON body, and the headers its status needs."""
+    """The response for one error: its status, its JSON body (URLs without credentials), the headers it needs."""
     headers = {}
     if isinstance(error, UnauthorizedError):
         headers["WWW-Authenticate"] = 'Bearer realm="newskg"'
-    return JSONResponse(error.to_dict(), status_code=error.status, headers=headers)
+    body = error.to_dict()
+    body["message"] = without_credentials(body["message"])
+    return JSONResponse(body, status_code=error.status, headers=headers)
 
 
 def add_error_handlers(app: FastAPI) -> None:
@@ -28,12 +32,12 @@ def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NewsKGError)
     async def _known(request: Request, exc: NewsKGError):
         if exc.status >= 500:
-            log.error("%s %s: %s", request.method, request.url.path, exc.message)
+            log.error("%s %s: %s", request.method, request.url.path, without_credentials(exc.message))
         return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
-        return error_response(BadRequestError("invalid request parameters", detail=exc.errors()))
+        return error_response(BadRequestError("invalid request parameters", detail=jsonable_encoder(exc.errors())))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):

@@ -69,19 +69,22 @@ def _see_other(request: Request, path: str) -> Response:
     return RedirectResponse(site.doc_path(iri), status_code=303, headers={"Vary": "Accept"})
 
 
-@router.api_route("/id/{path:path}", methods=["GET", "HEAD"], summary="A minted resource IRI (303 to its page)")
+@router.get("/id/{path:path}", summary="A minted resource IRI (303 to its page)")
+@router.head("/id/{path:path}", summary="A minted resource IRI (303 to its page)")
 def resource(request: Request, path: str) -> Response:
     """Actors, events, places, claims...: 303 See Other to the document describing them."""
     return _see_other(request, "id/" + path)
 
 
-@router.api_route("/graph/{path:path}", methods=["GET", "HEAD"], summary="A named graph IRI (303 to its page)")
+@router.get("/graph/{path:path}", summary="A named graph IRI (303 to its page)")
+@router.head("/graph/{path:path}", summary="A named graph IRI (303 to its page)")
 def named_graph(request: Request, path: str) -> Response:
     """A graph the dataset names: 303 See Other to the document describing it."""
     return _see_other(request, "graph/" + path)
 
 
-@router.api_route("/doc/{path:path}", methods=["GET", "HEAD"], summary="The page describing a minted IRI")
+@router.get("/doc/{path:path}", summary="The page describing a minted IRI")
+@router.head("/doc/{path:path}", summary="The page describing a minted IRI")
 def document(request: Request, path: str) -> Response:
     """HTML for browsers, Turtle/JSON-LD/N-Triples/RDF-XML/TriG/N-Quads by Accept or by suffix."""
     kg = request.app.state.kg
@@ -110,7 +113,8 @@ def article(request: Request, slug: str) -> HTMLResponse:
     return _render(request, "article.html", a=view, site=site)
 
 
-@router.api_route("/ontology", methods=["GET", "HEAD"], summary="The ontology (HTML docs or RDF)")
+@router.get("/ontology", summary="The ontology (HTML docs or RDF)")
+@router.head("/ontology", summary="The ontology (HTML docs or RDF)")
 def ontology(request: Request) -> Response:
     """Readable documentation of the ontology for browsers; the ontology itself in RDF by Accept or `format=`."""
     kg = request.app.state.kg
@@ -122,7 +126,8 @@ def ontology(request: Request) -> Response:
                     headers={"Vary": "Accept"})
 
 
-@router.api_route("/ontology/{version}", methods=["GET", "HEAD"], summary="A version of the ontology")
+@router.get("/ontology/{version}", summary="A version of the ontology")
+@router.head("/ontology/{version}", summary="A version of the ontology")
 def ontology_version(request: Request, version: str) -> Response:
     """The version IRI: the same documents as /ontology while only the current version is served."""
     if vocab.ONTOLOGY_IRI + "/" + version not in pages_data.ontology_versions(request.app.state.kg):

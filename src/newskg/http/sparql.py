@@ -8,6 +8,7 @@ from ..sparql.endpoint import answer_graph
 from ..sparql.federation import silence_refused_loads
 from ..sparql.protocol import DescriptionRequest, QueryRequest, parse_request
 from ..sparql.update import apply_update_dataset
+from . import openapi
 from .auth import require_writer
 from .body import read_body
 
@@ -43,13 +44,13 @@ def void(request: Request) -> Response:
     return _graph_response(request, request.app.state.kg.void_description(endpoint), request.query_params.get("format"))
 
 
-@router.get("/sparql", summary="SPARQL 1.1 query by GET")
+@router.get("/sparql", summary="SPARQL 1.1 query by GET", openapi_extra=openapi.SPARQL_GET)
 def sparql_get(request: Request) -> Response:
     """Answer a query given in the URL."""
     return _respond(request, b"")
 
 
-@router.post("/sparql", summary="SPARQL 1.1 query or update by POST")
+@router.post("/sparql", summary="SPARQL 1.1 query or update by POST", openapi_extra=openapi.SPARQL_POST)
 def sparql_post(request: Request, body: bytes = Depends(read_body)) -> Response:
     """Answer a query (form or application/sparql-query body) or apply an update."""
     return _respond(request, body)

@@ -13,6 +13,7 @@ from ..errors import ProtocolError
 from ..sparql.protocol import checked_iri
 from ..sparql.formats import DATASET_FORMATS, GRAPH_FORMATS, negotiate
 from ..sparql.graphstore import graph_store_body, is_dataset_body, new_graph_iri
+from . import openapi
 from .auth import require_writer
 from .body import read_body
 
@@ -26,7 +27,7 @@ def _url(request: Request) -> str:
 def _target(request: Request) -> str | None:
     """"" for ?default, the IRI for ?graph=, the request URL under /store/, None for the whole dataset."""
     if request.url.path.startswith("/store/"):
-        return _url(request)
+        return checked_iri(_url(request), "the graph URL (direct identification)")
     params = request.query_params
     graphs = params.getlist("graph")
     if "default" in params and graphs:
@@ -68,29 +69,48 @@ def _delete(request: Request) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/store", summary="Graph Store: read a graph or the dataset")
-@router.get("/store/{path:path}", summary="Graph Store: read the graph named by this URL")
+@router.get("/store", summary="Graph Store: read a graph or the dataset", openapi_extra=openapi.GRAPH_STORE_READ)
 def store_get(request: Request) -> Response:
-    """Return the graph (?default, ?graph=IRI, or this URL) or the whole dataset, in the negotiated syntax."""
+    """Return the graph (?default or ?graph=IRI) or the whole dataset, in the negotiated syntax."""
     return _read(request, with_body=True)
 
 
-@router.head("/store", summary="Graph Store: headers of a graph")
-@router.head("/store/{path:path}", summary="Graph Store: headers of the graph named by this URL")
+@router.get("/store/{path:path}", summary="Graph Store: read the graph named by this URL",
+            openapi_extra=openapi.GRAPH_STORE_DIRECT_READ)
+def store_get_direct(request: Request, path: str) -> Response:
+    """Return the graph whose IRI is this URL, in the negotiated syntax."""
+    return _read(request, with_body=True)
+
+
+@router.head("/store", summary="Graph Store: headers of a graph", openapi_extra=openapi.GRAPH_STORE_READ)
 def store_head(request: Request) -> Response:
     """Like GET, without the body."""
     return _read(request, with_body=False)
 
 
-@router.put("/store", summary="Graph Store: replace a graph")
-@router.put("/store/{path:path}", summary="Graph Store: replace the graph named by this URL")
+@router.head("/store/{path:path}", summary="Graph Store: headers of the graph named by this URL",
+             openapi_extra=openapi.GRAPH_STORE_DIRECT_READ)
+def store_head_direct(request: Request, path: str) -> Response:
+    """Like GET, without the body."""
+    return _read(request, with_body=False)
+
+
+@router.put("/store", summary="Graph Store: replace a graph", openapi_extra=openapi.GRAPH_STORE_WRITE)
 def store_put(request: Request, _writer: str = Depends(require_writer), body: bytes = Depends(read_body)) -> Response:
     """Replace the graph's content with the body (201 when the graph is new, else 204)."""
     return _write(request, body, replace=True)
 
 
-@router.post("/store", summary="Graph Store: add to a graph, or create one")
-@router.post("/store/{path:path}", summary="Graph Store: add to the graph named by this URL")
+@router.put("/store/{path:path}", summary="Graph Store: replace the graph named by this URL",
+            openapi_extra=openapi.GRAPH_STORE_DIRECT_WRITE)
+def store_put_direct(
+    request: Request, path: str, _writer: str = Depends(require_writer), body: bytes = Depends(read_body)
+) -> Response:
+    """Replace the content of the graph whose IRI is this URL with the body (201 when it is new, else 204)."""
+    return _write(request, body, replace=True)
+
+
+@router.post("/store", summary="Graph Store: add to a graph, or create one", openapi_extra=openapi.GRAPH_STORE_WRITE)
 def store_post(request: Request, _writer: str = Depends(require_writer), body: bytes = Depends(read_body)) -> Response:
     """Add the body's triples (or multipart/form-data parts) to the graph: 201 when new, else 204.
 
@@ -99,8 +119,22 @@ def store_post(request: Request, _writer: str = Depends(require_writer), body: b
     return _write(request, body, replace=False)
 
 
-@router.delete("/store", summary="Graph Store: delete a graph")
-@router.delete("/store/{path:path}", summary="Graph Store: delete the graph named by this URL")
+@router.post("/store/{path:path}", summary="Graph Store: add to the graph named by this URL",
+             openapi_extra=openapi.GRAPH_STORE_DIRECT_WRITE)
+def store_post_direct(
+    request: Request, path: str, _writer: str = Depends(require_writer), body: bytes = Depends(read_body)
+) -> Response:
+    """Add the body's triples (or multipart/form-data parts) to the graph whose IRI is this URL: 201 when new, else 204."""
+    return _write(request, body, replace=False)
+
+
+@router.delete("/store", summary="Graph Store: delete a graph", openapi_extra=openapi.GRAPH_STORE_DELETE)
 def store_delete(request: Request, _writer: str = Depends(require_writer)) -> Response:
     """Remove the graph (404 when it does not exist)."""
+    return _delete(request)
+
+
+@router.delete("/store/{path:path}", summary="Graph Store: delete the graph named by this URL")
+def store_delete_direct(request: Request, path: str, _writer: str = Depends(require_writer)) -> Response:
+    """Remove the graph whose IRI is this URL (404 when it does not exist)."""
     return _delete(request)

@@ -7,8 +7,8 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import PayloadTooLargeError, ProtocolError
-from ..gate import INFERENCE_MODES
-from ..rdfio import parse_dataset, parse_graph
+from ..sandbox.tasks import ShapesInput
+from ..sparql.protocol import _optional_flag, checked_iri
 from ..sparql.formats import Format, format_for_media_type, negotiate
 from .body import read_body
 
@@ -41,20 +41,22 @@ async def _parts(request: Request) -> tuple[bytes, str | None, bytes | None, str
 def _validate(request: Request, data: bytes, data_type, shapes_bytes, shapes_type) -> Response:
     gate = request.app.state.kg.gate
     params = request.query_params
-    inference = params.get("inference", "none")
-    if inference not in INFERENCE_MODES:
-        raise ProtocolError(f"inference must be one of {', '.join(INFERENCE_MODES)}")
     fmt = negotiate(REPORT_FORMATS, request.headers.get("accept"), params.get("format"))
-    candidate = parse_dataset(data, format_for_media_type(data_type))
+    media_type = format_for_media_type(data_type).media_type  # 415 before any work
     shapes = None
     if shapes_bytes is not None:
-        shapes = parse_graph(shapes_bytes, format_for_media_type(shapes_type))
+        shapes = ShapesInput(shapes_bytes, format_for_media_type(shapes_type).media_type, trusted=False)
     elif "shapes-graph" in params:
-        shapes = gate.stored_shapes(params["shapes-graph"])
-    report = gate.validate(candidate, inference=inference, shapes=shapes)
+        shapes = gate.shapes_input(checked_iri(params["shapes-graph"], "the 'shapes-graph' parameter"))
+    base = checked_iri(params["base"], "the 'base' parameter") if "base" in params else None
+    plain = _optional_flag(params.get("plain")) or False
+    if plain and shapes is None:
+        raise ProtocolError("plain=true validates with your own shapes only: send a 'shapes' part or ?shapes-graph=")
+    report = gate.validate(data, media_type, inference=params.get("inference", "none"), shapes=shapes, plain=plain,
+                           report_format=fmt.engine, base_iri=base)
     if fmt.engine is None:
         return JSONResponse(report.to_json())
-    return Response(report.graph.serialize(format=fmt.engine), media_type=fmt.content_type)
+    return Response(report.report_text, media_type=fmt.content_type)
 
 
 @router.post("/validate", summary="Validate RDF against the shapes, in context")

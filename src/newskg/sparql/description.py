@@ -9,6 +9,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from .. import vocab
+from ..redaction import shown_endpoint
 from ..store import Store
 
 SD = vocab.SD
@@ -63,7 +64,7 @@ def service_description(store: Store, endpoint: str, *, write_enabled: bool, all
         out.add(service, SD + "inputFormat", ox.NamedNode(FORMATS_NS + name))
     out.add(service, SD + "feature", ox.NamedNode(SD + "BasicFederatedQuery"))
     for allowed in allowed_services:
-        out.add(service, vocab.NKG + "allowedService", ox.NamedNode(allowed))
+        out.add(service, vocab.NKG + "allowedService", ox.NamedNode(shown_endpoint(allowed)))
     dataset = ox.NamedNode(endpoint + "#dataset")
     out.add(service, SD + "defaultDataset", dataset)
     out.add(dataset, RDF_TYPE, ox.NamedNode(SD + "Dataset"))

@@ -6,11 +6,15 @@ evaluation error can surface while results are read, and must still be reported 
 
 from __future__ import annotations
 
+import re
+import socket
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 import pyoxigraph as ox
 
-from ..errors import ResultTooLargeError, StoreError
+from ..errors import NewsKGError, ResultTooLargeError, StoreError, UpstreamError, UpstreamTimeoutError
+from ..redaction import shown_endpoint
 from .formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
 from .protocol import QueryRequest
 from .results import SOLUTION_WRITERS
@@ -44,8 +48,49 @@ def answer_graph(triples: list, accept: str | None, format_name: str | None = No
     return Answer(ox.serialize(triples, format=fmt.engine), fmt.content_type)
 
 
+# pyoxigraph's text for a SERVICE endpoint that answered with an HTTP error (its own client, or our proxy's 502/504)
+_HTTP_FAILURE = re.compile(r"Error (\d{3})\b[^\n]*? returned by (\S+)")
+
+
+def _called_endpoint(url: str) -> str:
+    """The endpoint a SERVICE call was for: the URL, or the target quoted in the path of our loopback proxy's URL."""
+    quoted = urlsplit(url).path.lstrip("/")
+    target = unquote(quoted)
+    return target if target.startswith(("http://", "https://")) else url
+
+
+def service_failure(error: StoreError) -> NewsKGError | None:
+    """A query's failed SERVICE call as a 502 (504 when the endpoint timed out); None for any other failure."""
+    match = _HTTP_FAILURE.search(error.message)
+    if match is not None:
+        status, endpoint = int(match.group(1)), shown_endpoint(_called_endpoint(match.group(2)))
+        detail = {"endpoint": endpoint, "status": status}
+        if status in (408, 504):
+            return UpstreamTimeoutError(f"the SERVICE endpoint {endpoint} did not answer in time", detail=detail)
+        return UpstreamError(f"the SERVICE endpoint {endpoint} failed (HTTP {status})", detail=detail)
+    cause = error.__cause__
+    if isinstance(cause, TimeoutError):
+        return UpstreamTimeoutError("a SERVICE endpoint did not answer in time")
+    if isinstance(cause, (ConnectionError, socket.gaierror)):
+        return UpstreamError(f"a SERVICE endpoint could not be reached: {type(cause).__name__}")
+    return None
+
+
 def answer_query(store, request: QueryRequest, accept: str | None, max_rows: int) -> Answer:
-    """Evaluate a query on `store` and serialize its result in the negotiated format (406 when none fits)."""
+    """Evaluate a query on `store` and serialize its result in the negotiated format (406 when none fits).
+
+    A failed SERVICE call is reported as the remote's failure (502, or 504 when it timed out), not as ours.
+    """
+    try:
+        return _answer_query(store, request, accept, max_rows)
+    except StoreError as exc:
+        failure = service_failure(exc)
+        if failure is None:
+            raise
+        raise failure from exc
+
+
+def _answer_query(store, request: QueryRequest, accept: str | None, max_rows: int) -> Answer:
     result = store.query(
         request.query,
         default_graphs=request.default_graphs or None,

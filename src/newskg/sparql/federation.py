@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..errors import ForbiddenTargetError
+from ..redaction import shown_endpoint
 
 _TOKEN = re.compile(
     r"""
@@ -114,7 +115,7 @@ def _refusal(target: RemoteTarget, allowed: list[str]) -> str | None:
     if scheme not in ("http", "https"):
         return f"{target.keyword} <{target.iri}> is not allowed: only http(s) endpoints"
     if normalise_endpoint(target.iri) not in {normalise_endpoint(a) for a in allowed}:
-        listed = ", ".join(sorted(allowed)) or "(none)"
+        listed = ", ".join(sorted(shown_endpoint(a) for a in allowed)) or "(none)"
         return f"{target.keyword} <{target.iri}> is not on the allow-list (NEWSKG_SERVICE_ALLOW: {listed})"
     return None
 

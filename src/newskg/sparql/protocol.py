@@ -5,6 +5,7 @@ https://www.w3.org/TR/sparql11-protocol/ §2.1 (query) and §2.2 (update).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -93,8 +94,8 @@ def _timeout(value: str | None) -> float | None:
         seconds = float(value)
     except ValueError:
         raise ProtocolError(f"timeout must be a number of seconds, got {value!r}") from None
-    if seconds <= 0:
-        raise ProtocolError("timeout must be positive")
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ProtocolError(f"timeout must be a positive, finite number of seconds, got {value!r}")
     return seconds
 
 

@@ -10,14 +10,15 @@ from dataclasses import dataclass
 
 from ..errors import ProtocolError
 from .federation import tokenize
+from .terms import iri_text
 
 
 def apply_update_dataset(update: str, using_graphs: list[str], using_named_graphs: list[str]) -> str:
     """The update with the protocol's dataset written into it; 400 if it declares its own USING or WITH."""
     if not using_graphs and not using_named_graphs:
         return update
-    clause = "".join(f" USING <{g}>" for g in using_graphs) + "".join(
-        f" USING NAMED <{g}>" for g in using_named_graphs
+    clause = "".join(f" USING {iri_text(g, 'using-graph-uri')}" for g in using_graphs) + "".join(
+        f" USING NAMED {iri_text(g, 'using-named-graph-uri')}" for g in using_named_graphs
     )
     depth, insert_at, previous = 0, [], None
     for token in tokenize(update):

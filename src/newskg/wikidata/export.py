@@ -16,11 +16,14 @@ verified (modeling.md §4), so the RDF names the local withdrawal activity as a 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 from .. import vocab
+from ..sparql import terms
+from .links import QID
 
 P = "http://www.wikidata.org/prop/"
 PS = P + "statement/"
@@ -29,6 +32,8 @@ PR = P + "reference/"
 WIKIBASE = "http://wikiba.se/ontology#"
 STATEMENT_BASE = vocab.RESOURCE_BASE + "wikidata-export/statement/"
 REFERENCE_BASE = vocab.RESOURCE_BASE + "wikidata-export/reference/"
+PID = re.compile(r"P[1-9][0-9]*")
+DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 _FIGURES = f"""
 PREFIX nkg: <{vocab.NKG}>
@@ -88,12 +93,20 @@ class Figure:
         """Why this figure cannot go to Wikidata, or None."""
         if self.property is None:
             return f"no Wikidata property for the kind {self.kind.rsplit('#', 1)[-1]}"
+        if not PID.fullmatch(self.property):
+            return f"the kind's Wikidata property {self.property!r} is not a property id (P<number>)"
         if self.item is None:
             return f"needs an item: {self.subject_label or self.subject} is not linked to Wikidata"
+        if not QID.fullmatch(self.item):
+            return f"the link of {self.subject_label or self.subject} ({self.item!r}) is not an item id (Q<number>)"
         if not self.value_known or self.value is None:
             return "the value is not known (the source says it is unclear)"
+        if not DECIMAL.fullmatch(self.value):
+            return f"the value {self.value[:50]!r} is not a number"
         if self.url is None:
             return "no article URL to cite"
+        if not terms.is_iri(self.url):
+            return f"the article URL {self.url[:200]!r} is not an IRI"
         return None
 
 
@@ -113,9 +126,15 @@ def figures(kg) -> list[Figure]:
             withdrawn=status.endswith("#Withdrawn") or v("withdrawal") is not None,
             withdrawal=v("withdrawal"), withdrawal_label=v("withdrawalLabel") or "",
             url=v("url"), published=v("published"),
-            stated_in=v("publisherItem")[len(vocab.WD):] if v("publisherItem") else None,
+            stated_in=_item_id(v("publisherItem")),
         ))
     return out
+
+
+def _item_id(iri: str | None) -> str | None:
+    """The item id (Q<number>) of a Wikidata item IRI; None for anything else."""
+    qid = iri[len(vocab.WD):] if iri and iri.startswith(vocab.WD) else None
+    return qid if qid and QID.fullmatch(qid) else None
 
 
 def today() -> str:

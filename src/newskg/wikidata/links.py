@@ -19,6 +19,7 @@ import pyoxigraph as ox
 
 from .. import vocab
 from ..errors import BadRequestError, NotFoundError
+from ..sparql import terms
 from .client import SearchHit, WikidataClient
 
 QID = re.compile(r"^Q[1-9][0-9]*$")
@@ -69,9 +70,10 @@ def unlinked_entities(kg, project: Path) -> list[Unlinked]:
 def named_entity(kg, iri: str) -> Unlinked:
     """Any resource by IRI (an event, say), with its English label; refused when already linked or a group."""
     rows = kg.query(
-        f"SELECT ?label ?item ?group WHERE {{ OPTIONAL {{ <{iri}> <{vocab.RDFS}label> ?label "
-        f"FILTER(LANGMATCHES(LANG(?label), 'en')) }} OPTIONAL {{ <{iri}> <{vocab.NKG}wikidata> ?item }} "
-        f"OPTIONAL {{ <{iri}> a ?group FILTER(?group = <{vocab.NKG}Group>) }} }}"
+        f"SELECT ?e ?label ?item ?group WHERE {{ OPTIONAL {{ ?e <{vocab.RDFS}label> ?label "
+        f"FILTER(LANGMATCHES(LANG(?label), 'en')) }} OPTIONAL {{ ?e <{vocab.NKG}wikidata> ?item }} "
+        f"OPTIONAL {{ ?e a ?group FILTER(?group = <{vocab.NKG}Group>) }} }}",
+        bindings={"e": terms.iri(iri, "the entity")},
     ).rows()
     row = rows[0] if rows else {}
     if "label" not in row:
@@ -102,9 +104,10 @@ SELECT ?item ?label ?description ?class ?classLabel WHERE {
 
 def confirm(client: WikidataClient, qids: list[str]) -> dict[str, Candidate]:
     """Label, description and P31 of each QID from the query service; items it does not know are left out."""
+    qids = [q for q in qids if QID.fullmatch(q)]  # the search's answer is not trusted to hold item ids only
     if not qids:
         return {}
-    answer = client.sparql(_CONFIRM % " ".join(f"wd:{q}" for q in qids))
+    answer = client.sparql(_CONFIRM % terms.iri_list(vocab.WD + q for q in qids))
     found: dict[str, Candidate] = {}
     for b in answer.bindings:
         qid = b["item"]["value"].rsplit("/", 1)[-1]
@@ -147,19 +150,18 @@ def describe(entity: Unlinked) -> str:
 
 
 def _lit(text: str, lang: str | None = None, datatype: str | None = None) -> str:
-    if lang:
-        return str(ox.Literal(text, language=lang))
-    if datatype:
-        return str(ox.Literal(text, datatype=ox.NamedNode(datatype)))
-    return str(ox.Literal(text))
+    return terms.text(terms.literal(text, language=lang, datatype=datatype))
 
 
 def link_content(
     entity: Unlinked, candidate: Candidate, *, api: str, sparql: str, how: str, when: str
 ) -> str:
     """N-Triples of the link and its provenance note (the look-up activity)."""
-    lookup = LOOKUP_BASE + hashlib.sha256(f"{entity.iri} {candidate.qid} {when}".encode()).hexdigest()[:20]
-    item = f"<{vocab.WD}{candidate.qid}>"
+    digest = hashlib.sha256(f"{entity.iri} {candidate.qid} {when}".encode()).hexdigest()[:20]
+    lookup = terms.iri_text(LOOKUP_BASE + digest)
+    item = terms.iri_text(vocab.WD + candidate.qid, "the Wikidata item")
+    subject = terms.iri_text(entity.iri, "the entity")
+    api, sparql = terms.iri_text(api, "the search endpoint"), terms.iri_text(sparql, "the query service")
     N, P, R = vocab.NKG, vocab.PROV, vocab.RDFS
     note = (
         f"Looked up live by `newskg wikidata link`, the project's own Wikidata command ({how}). "
@@ -167,16 +169,16 @@ def link_content(
         f"P31: {', '.join(q for q, _ in candidate.instance_of) or 'none seen'}."
     )
     triples = [
-        f"<{entity.iri}> <{N}wikidata> {item} .",
-        f"<{entity.iri}> <{N}linkFoundBy> <{lookup}> .",
-        f"<{lookup}> <{vocab.RDF}type> <{N}WikidataLookup> .",
-        f"<{lookup}> <{R}label> {_lit(f'Wikidata look-up for {entity.label}', 'en')} .",
-        f"<{lookup}> <{R}comment> {_lit(note, 'en')} .",
-        f"<{lookup}> <{N}searchQuery> {_lit(entity.search)} .",
-        f"<{lookup}> <{N}searchEndpoint> <{api}> .",
-        f"<{lookup}> <{N}confirmEndpoint> <{sparql}> .",
-        f"<{lookup}> <{N}chosenItem> {item} .",
-        f"<{lookup}> <{P}startedAtTime> {_lit(when, datatype=vocab.XSD + 'dateTime')} .",
+        f"{subject} <{N}wikidata> {item} .",
+        f"{subject} <{N}linkFoundBy> {lookup} .",
+        f"{lookup} <{vocab.RDF}type> <{N}WikidataLookup> .",
+        f"{lookup} <{R}label> {_lit(f'Wikidata look-up for {entity.label}', 'en')} .",
+        f"{lookup} <{R}comment> {_lit(note, 'en')} .",
+        f"{lookup} <{N}searchQuery> {_lit(entity.search)} .",
+        f"{lookup} <{N}searchEndpoint> {api} .",
+        f"{lookup} <{N}confirmEndpoint> {sparql} .",
+        f"{lookup} <{N}chosenItem> {item} .",
+        f"{lookup} <{P}startedAtTime> {_lit(when, datatype=vocab.XSD + 'dateTime')} .",
     ]
     return "\n".join(triples) + "\n"
 
@@ -188,7 +190,7 @@ def now() -> str:
 def write_link(kg, entity: Unlinked, candidate: Candidate, client: WikidataClient, submitter: str, *,
                how: str, when: str | None = None):
     """Write `entity nkg:wikidata candidate` with its provenance through the SHACL gate (an assertion)."""
-    if not QID.match(candidate.qid):
+    if not QID.fullmatch(candidate.qid):
         raise BadRequestError(f"{candidate.qid!r} is not an item id (Q<number>)")
     content = link_content(entity, candidate, api=client.api_url, sparql=client.sparql_url, how=how,
                            when=when or now())

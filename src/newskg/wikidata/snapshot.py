@@ -17,6 +17,7 @@ import pyoxigraph as ox
 
 from .. import vocab
 from .client import SparqlAnswer, WikidataClient, WikidataError
+from .links import QID
 
 SNAPSHOT_GRAPH = vocab.WIKIDATA_SNAPSHOT_GRAPH
 WIKIPEDIA_GRAPH = vocab.GRAPH_BASE + "snapshot-wikipedia"
@@ -64,13 +65,14 @@ class Retrieval:
 def linked_items(kg) -> list[str]:
     """The QIDs the graph links to with nkg:wikidata, in numeric order."""
     rows = kg.query(f"SELECT DISTINCT ?item WHERE {{ ?e <{vocab.NKG}wikidata> ?item }}").rows()
-    qids = {r["item"].value[len(vocab.WD):] for r in rows if r["item"].value.startswith(vocab.WD + "Q")}
-    return sorted(qids, key=lambda q: int(q[1:]))
+    qids = {r["item"].value[len(vocab.WD):] for r in rows if r["item"].value.startswith(vocab.WD)}
+    return sorted((q for q in qids if QID.fullmatch(q)), key=lambda q: int(q[1:]))  # only ids go into queries
 
 
 def snapshot_query(qids: list[str]) -> str:
+    """The snapshot query for items (each an item id, Q<number>: nothing else is written into the query)."""
     return QUERY % {
-        "items": " ".join(f"wd:{q}" for q in qids),
+        "items": " ".join(f"wd:{q}" for q in qids if QID.fullmatch(q)),
         "languages": ", ".join(f'"{lang}"' for lang in LANGUAGES),
         "properties": " ".join(f"wdt:{p}" for p in PROPERTIES),
     }

@@ -1,0 +1,83 @@
+"""What the OpenAPI schema says about parameters and bodies that handlers read themselves (protocol parsing is ours).
+
+The SPARQL and Graph Store handlers take the raw request, because the protocols allow repeated parameters, flags
+without values and bodies in many syntaxes. These fragments (given to routes as `openapi_extra`) describe them, so
+that the served schema documents the real interface and a schema-driven client or fuzzer can exercise it.
+"""
+
+from __future__ import annotations
+
+RDF_MEDIA_TYPES = (
+    "text/turtle",
+    "application/n-triples",
+    "application/trig",
+    "application/n-quads",
+    "application/ld+json",
+    "application/rdf+xml",
+)
+
+
+def _query(name: str, description: str, *, array: bool = False, flag: bool = False, **schema) -> dict:
+    value = {"type": "string", **schema}
+    parameter = {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "array", "items": value} if array else value,
+    }
+    return {**parameter, "allowEmptyValue": True} if flag else parameter
+
+
+def _text_bodies(*media_types: str, description: str) -> dict:
+    return {
+        "description": description,
+        "required": False,
+        "content": {media_type: {"schema": {"type": "string"}} for media_type in media_types},
+    }
+
+
+FORMAT = _query("format", "Answer format by name (e.g. json, xml, csv, tsv, ttl, nt, jsonld, trig); overrides Accept.")
+DATASET_PARAMETERS = [
+    _query("default-graph-uri", "A graph of the default graph (absolute IRI); may repeat.", array=True),
+    _query("named-graph-uri", "A named graph of the dataset (absolute IRI); may repeat.", array=True),
+]
+QUERY_OPTIONS = [
+    FORMAT,
+    _query("timeout", "Time limit in seconds, at most the server's (a positive, finite number).", format="float"),
+    _query("infer", "Whether the query sees the OWL 2 RL entailments.", enum=["true", "false"]),
+    _query("union-default-graph", "Whether the default graph is the union of all graphs.", enum=["true", "false"]),
+]
+SPARQL_GET = {
+    "parameters": [_query("query", "A SPARQL 1.1 query (absent: the Service Description)."), *DATASET_PARAMETERS,
+                   *QUERY_OPTIONS],
+}
+SPARQL_POST = {
+    "parameters": [*DATASET_PARAMETERS, *QUERY_OPTIONS,
+                   _query("using-graph-uri", "USING graph of an update (absolute IRI); may repeat.", array=True),
+                   _query("using-named-graph-uri", "USING NAMED graph of an update; may repeat.", array=True)],
+    "requestBody": {
+        "description": "A query or an update, directly or as a form (SPARQL 1.1 Protocol §2.1.2, §2.2.1, §2.2.2).",
+        "required": True,
+        "content": {
+            "application/sparql-query": {"schema": {"type": "string"}},
+            "application/sparql-update": {"schema": {"type": "string"}},
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"query": {"type": "string"}, "update": {"type": "string"}},
+                },
+            },
+        },
+    },
+}
+GRAPH_STORE_TARGET = [
+    _query("graph", "The IRI of the graph (indirect identification)."),
+    _query("default", "The default graph (a flag: no value needed).", flag=True),
+]
+GRAPH_STORE_READ = {"parameters": [*GRAPH_STORE_TARGET, FORMAT]}
+GRAPH_STORE_DIRECT_READ = {"parameters": [FORMAT]}
+GRAPH_STORE_DELETE = {"parameters": GRAPH_STORE_TARGET}
+GRAPH_STORE_BODY = _text_bodies(*RDF_MEDIA_TYPES, description="RDF in any syntax we read (or multipart/form-data).")
+GRAPH_STORE_WRITE = {"parameters": GRAPH_STORE_TARGET, "requestBody": GRAPH_STORE_BODY}
+GRAPH_STORE_DIRECT_WRITE = {"requestBody": GRAPH_STORE_BODY}

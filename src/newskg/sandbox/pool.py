@@ -1,0 +1,178 @@
+"""A pool of worker processes for untrusted work, each under a memory limit, stopped by killing it at the time limit.
+
+Work is sent as (task name, arguments) and the task runs in `newskg.sandbox.tasks`; its result, or the
+NewsKGError it raised, comes back through a pipe. Workers are forked from multiprocessing's fork server, which
+imports rdflib, pySHACL and the reasoners once, so a replacement is ready in milliseconds rather than the seconds a
+fresh interpreter needs. A worker that runs past the time limit is killed (its CPU and memory are freed at once)
+and replaced; one that dies (out of memory, a stack overflow in native code) is replaced too. Either way the caller
+gets an error that names the limit and the setting that raises it, and the server process never ran the work.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+from ..errors import MemoryLimitError, NewsKGError, OverloadedError, WorkTimeoutError
+
+log = logging.getLogger("newskg.sandbox")
+
+_PRELOAD = ["newskg.sandbox.tasks"]
+
+
+def _context():
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    return context
+
+
+def _worker_main(conn: Connection, memory_bytes: int | None) -> None:
+    from . import tasks
+    from .limits import start_worker_process
+
+    start_worker_process(memory_bytes)
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        name, args, kwargs = message
+        try:
+            outcome = tasks.TASKS[name](*args, **kwargs)
+        except NewsKGError as exc:
+            outcome = exc
+        except MemoryError:
+            outcome = MemoryLimitError(
+                "the work needed more memory than the sandbox's limit and was stopped", detail={"limit": memory_bytes}
+            )
+        except RecursionError:
+            outcome = NewsKGError("the input is nested too deeply to process")
+            outcome.status, outcome.title = 400, "Bad request"
+        except Exception as exc:  # our own fault: a 500, logged in the worker, never a traceback to the client
+            log.exception("sandbox task %s failed", name)
+            outcome = NewsKGError(f"sandbox task {name} failed: {type(exc).__name__}")
+        try:
+            conn.send(outcome)
+        except (OSError, ValueError):
+            return
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    conn: Connection
+
+    def stop(self, kill: bool = False) -> None:
+        if not kill:
+            try:
+                self.conn.send(None)
+            except (OSError, ValueError):
+                kill = True
+        if kill:
+            self.process.kill()
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """The limits of untrusted work and the settings that raise them (named in every refusal)."""
+
+    workers: int
+    timeout_s: float
+    memory_bytes: int
+    queue_wait_s: float
+
+
+class SandboxPool:
+    """Worker processes that run untrusted work under a memory and a time limit."""
+
+    def __init__(self, limits: SandboxLimits):
+        self.limits = limits
+        self._context = _context()
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        for _ in range(limits.workers):
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(
+            target=_worker_main, args=(child, self.limits.memory_bytes), name="newskg-sandbox", daemon=True
+        )
+        process.start()
+        child.close()
+        worker = _Worker(process, parent)
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def _replace(self, worker: _Worker) -> None:
+        with self._lock:
+            self._all.discard(worker)
+        worker.stop(kill=True)
+        if not self._closed:
+            self._idle.put(self._spawn())
+
+    def run(self, task: str, *args, what: str, timeout_s: float | None = None, **kwargs):
+        """Run `task` in a worker; its result, or an error naming the limit it passed (`what` says what ran)."""
+        limit = min(timeout_s, self.limits.timeout_s) if timeout_s else self.limits.timeout_s
+        started = time.monotonic()
+        try:
+            worker = self._idle.get(timeout=min(self.limits.queue_wait_s, limit))
+        except queue.Empty:
+            raise OverloadedError(
+                f"all {self.limits.workers} sandbox workers are busy; try again shortly (NEWSKG_SANDBOX_WORKERS)"
+            ) from None
+        healthy = True
+        try:
+            worker.conn.send((task, args, kwargs))
+            remaining = max(0.0, limit - (time.monotonic() - started))
+            if not worker.conn.poll(remaining):
+                healthy = False
+                raise WorkTimeoutError(
+                    f"{what} ran past its time limit of {limit:g} s and was stopped; nothing was written "
+                    "(NEWSKG_SANDBOX_TIMEOUT_S raises it)"
+                )
+            outcome = worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            healthy = False
+            code = worker.process.exitcode
+            raise MemoryLimitError(
+                f"{what} exceeded the sandbox's limits and was stopped (worker exit {code}): it needed more than "
+                f"{self.limits.memory_bytes // 2**20} MiB of memory (NEWSKG_SANDBOX_MEMORY_BYTES) or more stack "
+                "than deeply nested input allows; nothing was written"
+            ) from exc
+        finally:
+            if healthy:
+                self._idle.put(worker)
+            else:
+                threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def pids(self) -> list[int]:
+        """The worker processes' ids (for tests and /health)."""
+        with self._lock:
+            return [w.process.pid for w in self._all if w.process.pid]
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            workers = list(self._all)
+            self._all.clear()
+        for worker in workers:
+            worker.stop()

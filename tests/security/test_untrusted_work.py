@@ -1,0 +1,179 @@
+"""Untrusted work runs where a limit can stop it: canonicalisation, updates, deep nesting, memory — over a real
+server, with /health answering fast all the while and nothing written by a refused request."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import httpx
+import pytest
+
+TOKEN = {"Authorization": "Bearer test-token"}
+CARTESIAN = "?a ?b ?c . ?d ?e ?f . ?g ?h ?i"
+
+
+@pytest.fixture
+def limited(server_factory):
+    return server_factory(env={
+        "NEWSKG_WRITE_TOKEN": "test-token",
+        "NEWSKG_SANDBOX_TIMEOUT_S": "3",
+        "NEWSKG_QUERY_TIMEOUT_S": "5",
+    })
+
+
+def _count(server, pattern: str = "?s ?p ?o") -> int:
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ {pattern} }} UNION {{ GRAPH ?g {{ {pattern} }} }} }}"
+    response = httpx.get(server.url + "/sparql", params={"query": query}, headers={"Accept": "application/json"})
+    return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def _while_health_is_polled(server, hostile) -> tuple[httpx.Response, float, list[float]]:
+    """Send a hostile request in a thread; poll /health meanwhile. (response, its seconds, health latencies)."""
+    outcome: dict = {}
+
+    def run():
+        started = time.monotonic()
+        outcome["response"] = hostile()
+        outcome["elapsed"] = time.monotonic() - started
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    latencies = []
+    while thread.is_alive():
+        started = time.monotonic()
+        assert httpx.get(server.url + "/health", timeout=10).status_code == 200
+        latencies.append(time.monotonic() - started)
+        time.sleep(0.1)
+    thread.join()
+    return outcome["response"], outcome["elapsed"], latencies
+
+
+def _clique(size: int) -> str:
+    return "\n".join(f"_:b{i} <urn:x:knows> _:b{j} ." for i in range(size) for j in range(size) if i != j)
+
+
+def test_a_blank_node_clique_is_stopped_at_the_limit_while_health_answers(limited):
+    before = _count(limited)
+    response, elapsed, health = _while_health_is_polled(limited, lambda: httpx.post(
+        limited.url + "/assertions", content=_clique(10), timeout=60,
+        headers={**TOKEN, "Content-Type": "application/n-triples"},
+    ))
+    assert response.status_code == 503
+    assert "NEWSKG_SANDBOX_TIMEOUT_S" in response.json()["message"]
+    assert elapsed < 3 + 2
+    assert health and max(health) < 2.0
+    assert _count(limited) == before
+
+
+def test_an_update_with_a_runaway_where_is_stopped_and_writes_nothing(limited):
+    before = _count(limited)
+    update = f"INSERT {{ <urn:x:s> <urn:x:p> ?a }} WHERE {{ {CARTESIAN} }}"
+    response, elapsed, health = _while_health_is_polled(limited, lambda: httpx.post(
+        limited.url + "/sparql", data={"update": update}, headers=TOKEN, timeout=60,
+    ))
+    assert response.status_code == 503
+    assert "NEWSKG_SANDBOX_TIMEOUT_S" in response.json()["message"]
+    assert elapsed < 3 + 2
+    assert health and max(health) < 2.0
+    assert _count(limited) == before
+    # the write lock was released: the next update goes through
+    ok = httpx.post(limited.url + "/sparql", data={"update": "INSERT DATA { <urn:x:s> <urn:x:q> 1 }"}, headers=TOKEN)
+    assert ok.status_code == 204
+
+
+@pytest.mark.parametrize("nested", [
+    "SELECT * WHERE " + "{" * 5000 + "}" * 5000,
+    "SELECT * WHERE { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }",
+    "SELECT * WHERE { ?s ?p " + "[ ?p " * 200 + "1" + " ]" * 200 + " }",
+    "ASK { ?s ?p " + "(" * 300 + "1" + ")" * 300 + " }",
+])
+def test_deeply_nested_queries_are_refused_before_parsing(limited, nested):
+    started = time.monotonic()
+    response = httpx.get(limited.url + "/sparql", params={"query": nested}, timeout=30)
+    assert response.status_code == 400
+    assert "NEWSKG_MAX_SPARQL_NESTING" in response.json()["message"]
+    assert time.monotonic() - started < 2
+    assert httpx.get(limited.url + "/health").status_code == 200
+
+
+def test_deeply_nested_updates_are_refused_and_the_server_lives(limited):
+    update = "INSERT { <urn:x:s> <urn:x:p> 1 } WHERE " + "{" * 20000 + "}" * 20000
+    response = httpx.post(limited.url + "/sparql", data={"update": update}, headers=TOKEN, timeout=30)
+    assert response.status_code == 400
+    assert httpx.get(limited.url + "/health").status_code == 200
+
+
+def test_deeply_nested_turtle_to_validate_is_no_server_error(limited):
+    depth = 20000
+    turtle = "<urn:x:s> <urn:x:p> " + "(" * depth + "1" + ")" * depth + " ."
+    response, _, health = _while_health_is_polled(limited, lambda: httpx.post(
+        limited.url + "/validate", content=turtle, headers={"Content-Type": "text/turtle"}, timeout=60,
+    ))
+    assert response.status_code < 500 or response.status_code == 503
+    assert health and max(health) < 2.0
+    assert httpx.get(limited.url + "/health").status_code == 200
+
+
+def test_a_query_past_the_memory_limit_is_stopped_not_the_server(server_factory):
+    server = server_factory(env={"NEWSKG_QUERY_MEMORY_BYTES": str(1024 * 2**20), "NEWSKG_QUERY_TIMEOUT_S": "60"})
+    query = (
+        "SELECT (STRLEN(GROUP_CONCAT(CONCAT(STR(?a), STR(?b), STR(?c), STR(?d), STR(?a), STR(?b), STR(?c), STR(?d))))"
+        " AS ?n) "
+        "WHERE { ?a ?p ?b . ?c ?q ?d }"
+    )
+    response = httpx.get(server.url + "/sparql", params={"query": query}, timeout=90)
+    assert response.status_code == 413
+    assert "NEWSKG_QUERY_MEMORY_BYTES" in response.json()["message"]
+    assert httpx.get(server.url + "/sparql", params={"query": "ASK {}"}).status_code == 200
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_killed_server_leaves_no_scratch_copy_and_no_worker(server_factory, tmp_path):
+    store = tmp_path / "killed-store"
+    server = server_factory(store=store, env={"NEWSKG_WRITE_TOKEN": "test-token", "NEWSKG_SANDBOX_TIMEOUT_S": "60"})
+    update = f"INSERT {{ <urn:x:s> <urn:x:p> ?a }} WHERE {{ {CARTESIAN} }}"
+    threading.Thread(target=lambda: httpx.post(
+        server.url + "/sparql", data={"update": update}, headers=TOKEN, timeout=60), daemon=True).start()
+    scratch_root = store.parent / f".{store.name}.scratch"
+    deadline = time.monotonic() + 20
+    while not (scratch_root.is_dir() and any(scratch_root.iterdir())) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any(scratch_root.iterdir()), "the update made no scratch copy"
+    workers = _descendants(server.process.pid)
+    assert workers
+    server.stop(signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)], "workers outlived the server"
+    restarted = server_factory(store=store, env={"NEWSKG_WRITE_TOKEN": "test-token"})
+    assert not scratch_root.exists() or not any(scratch_root.iterdir())
+    assert httpx.get(restarted.url + "/health").status_code == 200
