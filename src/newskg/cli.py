@@ -219,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .wikidata.commands import add_wikidata_commands
 
-    add_wikidata_commands(sub)
+    add_wikidata_commands(sub, open_kg=_open)  # handed down: nothing below the CLI imports it
     return parser
 
 

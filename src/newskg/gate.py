@@ -381,13 +381,13 @@ class WriteGate:
         """Recompute the entailments about `subjects` from what the store now holds (scoped refresh)."""
         if not subjects:
             return
-        probe = rdflib.Dataset()
-        for iri in subjects:
-            probe.default_graph.add((URIRef(iri), URIRef(vocab.RDF + "type"), URIRef(vocab.RDFS + "Resource")))
-        context = stored_context(self.kg.store, probe, self.ontology())
-        found = entailments(_default_triples(context), self.ontology(), self.kg.settings.reasoner)
-        keep = [t for t in sorted(found.triples) if str(t[0]) in subjects]
-        values = " ".join(f"<{s}>" for s in sorted(subjects))
+        context = context_of(self.kg.store, set(subjects), self.ontology())
+        entailed_nt, _ = self._run("entail", dataset_nquads(context), ontology_path=str(ontology_path(self.kg.settings)),
+                                   reasoner=self.kg.settings.reasoner, what="reasoning over the retracted resources")
+        found = {tuple(to_rdflib(t) for t in (x.subject, x.predicate, x.object))
+                 for x in ox.parse(entailed_nt, ox.RdfFormat.N_TRIPLES)}
+        keep = [t for t in sorted(found) if str(t[0]) in subjects]
+        values = " ".join(str(ox.NamedNode(s)) for s in sorted(subjects))
         update = (
             f"DELETE {{ GRAPH <{vocab.INFERRED_GRAPH}> {{ ?s ?p ?o }} }} "
             f"WHERE {{ VALUES ?s {{ {values} }} GRAPH <{vocab.INFERRED_GRAPH}> {{ ?s ?p ?o }} }}"

@@ -16,6 +16,7 @@ from . import vocab
 from .config import Settings
 from .errors import NewsKGError, NotFoundError, StoreError
 from .gate import WriteGate, remove_stale_scratch
+from .project import find_project_dir
 from .querypool import FederationPolicy, QueryPool
 from .rdfio import parse_quads, quads_as_insert_data
 from .sparql.cache import ResultCache, cacheable
@@ -31,17 +32,6 @@ from .sparql.wikidata_service import rewrite_for_settings
 from .store import Bindings, OxigraphStore, QueryResult, Store
 
 log = logging.getLogger("newskg")
-
-
-def find_project_dir(settings: Settings) -> Path:
-    """The folder holding ontology/, graph/ and shapes/: the setting, else the nearest one above the package."""
-    if settings.project_dir is not None:
-        return Path(settings.project_dir)
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "ontology" / "newskg.ttl").is_file():
-            return parent
-    raise StoreError("cannot find the project folder (ontology/newskg.ttl); set NEWSKG_PROJECT_DIR")
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,11 @@ from pathlib import Path
 import rdflib
 
 from .config import Settings
+from .project import find_project_dir
 
 
 def ontology_path(settings: Settings | None = None) -> Path:
     """Where ontology/newskg.ttl lives."""
-    from .kg import find_project_dir
-
     return find_project_dir(settings or Settings()) / "ontology" / "newskg.ttl"
 
 

@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from .. import pages_data, vocab
 from ..errors import NotFoundError
-from ..kg import find_project_dir
+from ..project import find_project_dir
 from ..sparql.formats import GRAPH_FORMATS, Format, negotiate
 
 router = APIRouter()

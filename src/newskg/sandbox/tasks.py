@@ -156,10 +156,18 @@ def check(
             base.add(triple)
         found = entailments(base, ontology, reasoner)
         outcome.inconsistencies = found.inconsistencies
-        outcome.entailed_nt = "".join(
-            " ".join(str(from_rdflib(term)) for term in triple) + " .\n" for triple in sorted(found.triples)
-        )
+        outcome.entailed_nt = _entailed_nt(found.triples)
     return outcome
+
+
+def _entailed_nt(triples) -> str:
+    return "".join(" ".join(str(from_rdflib(term)) for term in triple) + " .\n" for triple in sorted(triples))
+
+
+def entail(context_nq: str, *, ontology_path: str, reasoner: str) -> tuple[str, list[str]]:
+    """The OWL 2 RL entailments of the default graph of some stored data: (N-Triples, inconsistencies)."""
+    found = entailments(_default_triples(_dataset(context_nq)), _ontology(ontology_path), reasoner)
+    return _entailed_nt(found.triples), found.inconsistencies
 
 
 def bound_by_where(store, prologue: str, where_groups: list[str], base_iri: str | None) -> set[str]:
@@ -214,4 +222,5 @@ TASKS = {
     "check": check,
     "apply_update": apply_update,
     "apply_update_in_memory": apply_update_in_memory,
+    "entail": entail,
 }

@@ -8,17 +8,14 @@ import sys
 from pathlib import Path
 
 from ..errors import BadRequestError
+from ..project import find_project_dir
 
 
 def _kg(args, **overrides):
-    from ..cli import _open
-
-    return _open(args, **overrides)
+    return args.open_kg(args, **overrides)
 
 
 def _project(kg) -> Path:
-    from ..kg import find_project_dir
-
     return find_project_dir(kg.settings)
 
 
@@ -140,7 +137,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_wikidata_commands(sub) -> None:
+def add_wikidata_commands(sub, open_kg) -> None:
     """Add `wikidata link|refresh|export` to the `newskg` parser."""
     wikidata = sub.add_parser("wikidata", help="link entities to Wikidata, refresh the snapshot, export figures")
     wsub = wikidata.add_subparsers(dest="wikidata_command", required=True)
@@ -154,17 +151,17 @@ def add_wikidata_commands(sub) -> None:
     link.add_argument("--dry-run", action="store_true", help="show candidates, write nothing, ask nothing")
     link.add_argument("--submitter", help="who writes the link (default: cli:<user name>)")
     link.add_argument("--store", **store)
-    link.set_defaults(func=cmd_link)
+    link.set_defaults(open_kg=open_kg, func=cmd_link)
 
     refresh = wsub.add_parser("refresh", help="regenerate graph/wikidata-snapshot.trig from the query service")
     refresh.add_argument("--output", "-o", help="file to write (default: graph/wikidata-snapshot.trig)")
     refresh.add_argument("--date", help="retrieval date to record (default: the response's Date header)")
     refresh.add_argument("--store", **store)
-    refresh.set_defaults(func=cmd_refresh)
+    refresh.set_defaults(open_kg=open_kg, func=cmd_refresh)
 
     exp = wsub.add_parser("export", help="figures as QuickStatements v1 or Wikidata-model RDF")
     exp.add_argument("--format", default="quickstatements", choices=["quickstatements", "rdf"])
     exp.add_argument("--date", help="the S813 'retrieved' date, YYYY-MM-DD (default: today)")
     exp.add_argument("--output", "-o", help="file to write (default: standard output)")
     exp.add_argument("--store", **store)
-    exp.set_defaults(func=cmd_export)
+    exp.set_defaults(open_kg=open_kg, func=cmd_export)
