@@ -210,7 +210,7 @@ def retraction_update(record: AssertionRecord, still_asserted: set[str], retract
     removable = [
         q for q in quads if isinstance(q.graph_name, ox.DefaultGraph) and _nquad(q) not in still_asserted
     ]
-    activity = ox.NamedNode(record.iri + "/retraction")
+    assertion, activity = terms.iri(record.iri, "the assertion"), ox.NamedNode(record.iri + "/retraction")
     agent = ox.NamedNode(agent_iri(retractor))
     P = vocab.PROV
     parts = []
@@ -220,7 +220,7 @@ def retraction_update(record: AssertionRecord, still_asserted: set[str], retract
     stamp = ox.Literal(when, datatype=XSD_DATETIME)
     parts.append(
         f"INSERT DATA {{ GRAPH <{ASSERTIONS_GRAPH}> {{\n"
-        f"{terms.iri_text(record.iri, 'the assertion')} <{P}wasInvalidatedBy> {activity} ; <{P}invalidatedAtTime> {stamp} .\n"
+        f"{assertion} <{P}wasInvalidatedBy> {activity} ; <{P}invalidatedAtTime> {stamp} .\n"
         f"{activity} a <{P}Activity> ; <{P}wasAssociatedWith> {agent} ; <{P}atTime> {stamp} .\n"
         f"{agent} a <{P}Agent> .\n}} }}"
     )

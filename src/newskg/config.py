@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     )
     writer_id_key: SecretStr | None = Field(
         None,
-        description="Secret key of the public writer ids (HMAC of the token). Unset: a random key kept in the store folder.",
+        description="Secret key of the public writer ids (HMAC of the token). Unset: a random key in the store folder.",
     )
     query_timeout_s: float = Field(30.0, gt=0, description="Longest a query may run, in seconds.")
     max_body_bytes: int = Field(
@@ -69,7 +69,17 @@ class Settings(BaseSettings):
         description="Comma-separated endpoints that SERVICE and LOAD may reach (the Wikidata mirror is added).",
     )
     service_timeout_s: float = Field(
-        20.0, gt=0, description="Time limit of one outgoing SERVICE request, in seconds (the query's own limit applies too)."
+        20.0, gt=0,
+        description="Time limit of one outgoing SERVICE or LOAD request, in seconds (the query's own limit applies too).",
+    )
+    egress_private_hosts: str = Field(
+        "",
+        description="Comma-separated host or host:port entries outgoing requests may reach on loopback or private "
+        "addresses (a LAN mirror, a test server); empty: only public addresses.",
+    )
+    egress_max_response_bytes: int = Field(
+        32 * 1024 * 1024, gt=0,
+        description="Largest answer taken from a SERVICE endpoint, a LOAD source or Wikidata, in bytes (502 past it).",
     )
     wikidata_endpoint: str | None = Field(
         None, description="A Wikidata query service mirror; SERVICE to Wikidata's endpoint goes there instead."

@@ -169,6 +169,18 @@ class UpstreamTimeoutError(NewsKGError):
     title = "Gateway timeout"
 
 
+class UpstreamTooLargeError(UpstreamError):
+    """A remote endpoint (a SERVICE or LOAD target, Wikidata) answered more than NEWSKG_EGRESS_MAX_RESPONSE_BYTES."""
+
+    title = "Upstream response too large"
+
+
+class EgressRefusedError(ForbiddenTargetError):
+    """An outgoing request refused before it left: a scheme, URL, redirect or address the egress policy forbids."""
+
+    title = "Outgoing request refused"
+
+
 class ShapesRejectedError(BadRequestError):
     """Shapes the caller supplied that pySHACL cannot apply: the caller's fault, unlike the project's own shapes."""
 

@@ -17,12 +17,14 @@ from .config import Settings
 from .errors import NewsKGError, NotFoundError, StoreError
 from .gate import WriteGate, remove_stale_scratch
 from .project import find_project_dir
+from .egress.policy import service_policy
 from .querypool import FederationPolicy, QueryPool
 from .rdfio import parse_quads, quads_as_insert_data
 from .sparql.cache import ResultCache, cacheable
 from .sparql.description import service_description, void_description
 from .sparql.endpoint import Answer, answer_query
 from .sparql.federation import check_remote_targets
+from .sparql.service_proxy import ServiceRouter
 from .sparql import terms
 from .sandbox.pool import SandboxLimits, SandboxPool
 from .sparql.formats import format_for_path
@@ -76,6 +78,8 @@ class KnowledgeGraph:
         self._health_counts: tuple[int, dict[str, int]] | None = None  # (generation, counts)
         self.cache = ResultCache(settings.result_cache_bytes) if settings.result_cache_bytes else None
         self.gate = WriteGate(self)
+        # SERVICE evaluated in this process (updates, queries without workers) goes through the egress policy
+        self.services = ServiceRouter(service_policy(settings), enabled=isinstance(store, OxigraphStore))
 
     @classmethod
     def open(cls, settings: Settings, *, store: Store | None = None) -> "KnowledgeGraph":
@@ -104,19 +108,13 @@ class KnowledgeGraph:
             ))
         if self.pool is None and isinstance(self.store, OxigraphStore) and self.store.path is not None:
             self.store.flush()
-            from .wikidata.client import user_agent
-
             self.pool = QueryPool(
                 self.store.path,
                 workers=self.settings.max_concurrent_queries,
                 max_rows=self.settings.max_result_rows,
                 queue_wait_s=self.settings.query_queue_wait_s,
                 memory_bytes=self.settings.query_memory_bytes,
-                federation=FederationPolicy(
-                    tuple(self.settings.service_allowlist()),
-                    user_agent(self.settings.wikidata_contact),
-                    self.settings.service_timeout_s,
-                ),
+                federation=FederationPolicy.from_settings(self.settings),
             )
 
     def close(self) -> None:
@@ -126,6 +124,7 @@ class KnowledgeGraph:
         if self.sandbox is not None:
             self.sandbox.close()
             self.sandbox = None
+        self.services.close()
         self.store.close()
 
     # --- loading -------------------------------------------------------------------------------------
@@ -208,7 +207,9 @@ class KnowledgeGraph:
         if self.pool is not None:
             answer = self.pool.run(request, accept, timeout_s)
         else:
-            answer = answer_query(self.store, request, accept, self.settings.max_result_rows)
+            with self.services.routed(request.query, request.base_iri) as routed:
+                answer = answer_query(self.store, dataclasses.replace(request, query=routed), accept,
+                                      self.settings.max_result_rows)
         if key is not None:
             self.cache.put(key, answer)
         return answer
@@ -216,8 +217,9 @@ class KnowledgeGraph:
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Apply a SPARQL update atomically, through the write gate; writes are serialised."""
         check_nesting(sparql, self.settings.max_sparql_nesting)
-        check_remote_targets(sparql, self.settings.service_allowlist())
-        self.gate.update(sparql, base_iri=base_iri)
+        check_remote_targets(sparql, self.settings.service_allowlist(), base_iri)
+        with self.services.routed(sparql, base_iri) as routed:
+            self.gate.update(routed, base_iri=base_iri)
 
     def committed(self, *, durable: bool = False) -> None:
         """After a write: make it durable if asked (on disk before we answer), and tell the query workers."""

@@ -224,7 +224,8 @@ def describe(kg, site: Site, iri: str) -> dict:
     by_rows = _claim_rows(kg, f"?claim <{n}claimant> ?r .", resource)
     relayed_rows = _claim_rows(kg, f"?claim <{n}relayedBy> ?r .", resource)
     about_rows = _claim_rows(
-        kg, f"{{ ?claim <{n}aboutEvent> ?r }} UNION {{ GRAPH ?claim {{ {{ ?r ?p1 ?o1 }} UNION {{ ?s1 ?p1 ?r }} }} }}", resource
+        kg, f"{{ ?claim <{n}aboutEvent> ?r }} UNION {{ GRAPH ?claim {{ {{ ?r ?p1 ?o1 }} UNION {{ ?s1 ?p1 ?r }} }} }}",
+        resource,
     )
     wikidata_rows = kg.query(
         f"SELECT ?r ?wd ?label WHERE {{ ?r <{n}wikidata> ?wd . OPTIONAL {{ GRAPH <{vocab.WIKIDATA_SNAPSHOT_GRAPH}> "

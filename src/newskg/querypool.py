@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from .egress.policy import EgressPolicy, service_policy
 from .errors import MemoryLimitError, NewsKGError, OverloadedError, QueryTimeoutError, StoreError
 from .sparql.endpoint import Answer, answer_query
 from .sparql.protocol import QueryRequest
@@ -29,11 +30,14 @@ _CONTEXT = multiprocessing.get_context("spawn")
 
 @dataclass(frozen=True)
 class FederationPolicy:
-    """What a worker needs to send SERVICE calls through its proxy: allowed endpoints, User-Agent, time limit."""
+    """What a worker needs to send SERVICE calls through its proxy: the egress policy of SERVICE."""
 
-    allowed: tuple[str, ...]
-    user_agent: str
-    timeout_s: float
+    egress: EgressPolicy
+
+    @classmethod
+    def from_settings(cls, settings) -> "FederationPolicy":
+        """The SERVICE policy of the settings: allow-list, private hosts, limits, User-Agent."""
+        return cls(service_policy(settings))
 
 
 def _worker_main(
@@ -55,10 +59,11 @@ def _worker_main(
         if message is None:
             return
         generation, request, accept, max_rows = message
+        routed = None  # the proxy this query's SERVICE calls go through
         try:
             if federation is not None and "SERVICE" in request.query.upper():
-                proxy = proxy or ServiceProxy(federation.user_agent, federation.timeout_s)
-                request = dataclasses.replace(request, query=proxy.rewrite(request.query, list(federation.allowed)))
+                routed = proxy = proxy or ServiceProxy(federation.egress)
+                request = dataclasses.replace(request, query=proxy.rewrite(request.query, request.base_iri))
             for attempt in (1, 2):
                 try:
                     if store is None or opened_generation != generation:
@@ -71,7 +76,8 @@ def _worker_main(
                         raise
                     store = None  # files may have moved under a stale read-only view: reopen once
         except NewsKGError as exc:
-            conn.send(exc)
+            refusal = routed.failure(only_refusals=True) if routed is not None else None
+            conn.send(refusal or exc)  # a SERVICE call the egress policy refused is the client's 400
         except Exception as exc:  # our own fault: reported as a 500, never as the client's
             log.exception("query worker failed")
             conn.send(NewsKGError(f"query worker failed: {type(exc).__name__}: {exc}"))

@@ -72,7 +72,8 @@ def check_xml_entities(data: bytes | str) -> None:
 
     Allowed: internal DOCTYPEs declaring plain entities (a double-quoted value without `&`, `<` or `%`) whose
     references add at most ENTITY_EXPANSION_PER_BYTE bytes (UTF-8) per byte of the document, and
-    ENTITY_EXPANSION_FLOOR_BYTES whatever its size. Refused: external DTDs and entities (SYSTEM, PUBLIC), parameter entities, entities in entities.
+    ENTITY_EXPANSION_FLOOR_BYTES whatever its size. Refused: external DTDs and entities (SYSTEM, PUBLIC),
+    parameter entities, entities in entities.
     """
     if _DTD_MARKUP_BYTES.search(data) if isinstance(data, bytes) else _DTD_MARKUP.search(data):
         text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data

@@ -425,7 +425,8 @@ class RemoteSparqlStore(Store):
         else:
             pattern = "?s ?p ?o" if graph == "" else "GRAPH ?g { ?s ?p ?o }"
             bindings = None if graph == "" else {"g": iri(graph, "the graph")}
-            triples = list(self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}", bindings=bindings).engine_result)
+            construct = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}"
+            triples = list(self.query(construct, bindings=bindings).engine_result)
         if rdf_format.supports_datasets:
             triples = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
         ox.serialize(triples, output, format=rdf_format)

@@ -50,13 +50,11 @@ class QueryResult:
         """SELECT solutions as dicts of variable name to pyoxigraph term (unbound variables left out)."""
         names = self.variables
         out = []
-        for solution in self.engine_result:
-            row = {}
-            for name in names:
-                term = solution[name]
-                if term is not None:
-                    row[name] = term
-            out.append(row)
+        try:
+            for solution in self.engine_result:  # evaluated lazily: a SERVICE call can fail here
+                out.append({name: solution[name] for name in names if solution[name] is not None})
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise StoreError(f"query evaluation failed: {exc}") from exc
         return out
 
 

@@ -23,15 +23,16 @@ So :func:`validate` never hands pySHACL a dataset. It builds one plain :class:`r
 pySHACL then runs once over that graph, inside a no-network zone (:mod:`newskg.egress.guard`: rdflib's SPARQL
 engine would follow ``SERVICE`` and load URLs), no inference (entailments are materialised elsewhere;
 ``inference="rdfs"`` would recompute a closure on every call), in place (the graph is our own throw-away copy).
-SHACL-SPARQL constraints always run; SHACL-AF (``advanced``) only for the project's own shapes. pySHACL hands rdflib the text of a SHACL-SPARQL query once per focus node, and parsing it is
-about 90 % of the run time; the graph we build parses each distinct query text once (:class:`_PreparedQueryGraph`).
+SHACL-SPARQL constraints always run; SHACL-AF (``advanced``) only for the project's own shapes. pySHACL hands rdflib
+the text of a SHACL-SPARQL query once per focus node, and parsing it is about 90 % of the run time; the graph we
+build parses each distinct query text once (:class:`_PreparedQueryGraph`).
 
 Shapes from elsewhere are data, not code
 ----------------------------------------
 Shapes a caller sends (or names in the store, other than the project's shapes graph) may use SHACL Core only.
 :func:`check_shapes_are_data` refuses any SHACL-SPARQL, SHACL-AF or SHACL-JS construct in them before anything runs
-(a query is code: pySHACL's own ``SERVICE`` check is a regular expression that a ``#`` comment defeats), and they
-are applied with ``advanced=False``.
+(a query is code; pySHACL's own ``SERVICE`` check is a regular expression that a ``#`` comment slips past), and
+they are applied with ``advanced=False``.
 
 Which results are reported
 --------------------------
@@ -166,7 +167,8 @@ _CODE_CLASSES = frozenset(_SHACL[name] for name in (
     "ConstraintComponent", "Parameterizable", "Function", "SPARQLFunction", "SHACLFunction", "SPARQLConstraint",
     "SPARQLConstraintComponent", "SPARQLAskValidator", "SPARQLSelectValidator", "Validator", "SPARQLExecutable",
     "SPARQLAskExecutable", "SPARQLSelectExecutable", "SPARQLConstructExecutable", "SPARQLUpdateExecutable",
-    "SPARQLTarget", "SPARQLTargetType", "Target", "TargetType", "Rule", "SPARQLRule", "TripleRule", "this",
+    "SPARQLTarget", "SPARQLTargetType", "Target", "TargetType", "Rule", "SPARQLRule", "TripleRule",
+    "this",  # not a class: the focus node in SHACL-AF node expressions
 ))
 _CODE_TERMS = _CODE_PREDICATES | _CODE_CLASSES
 _SHACL_JS = (f"{SH}js", f"{SH}JS")  # SHACL-JS, every term: sh:js, sh:jsLibraryURL, sh:JSConstraint...

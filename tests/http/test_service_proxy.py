@@ -1,4 +1,5 @@
-"""SERVICE calls leave through our own client: our User-Agent, their own time limit (loopback endpoints only)."""
+"""SERVICE calls leave through our own client: our User-Agent, their own time limit (loopback endpoints, allowed as
+private hosts)."""
 
 import http.server
 import threading
@@ -55,7 +56,7 @@ def slow_endpoint():
 
 
 def test_service_sends_our_user_agent(server_factory, endpoint):
-    server = server_factory(env={"NEWSKG_SERVICE_ALLOW": endpoint.url})
+    server = server_factory(env={"NEWSKG_SERVICE_ALLOW": endpoint.url, "NEWSKG_EGRESS_PRIVATE_HOSTS": "127.0.0.1"})
     response = httpx.get(server.url + "/sparql", params={"query": f"SELECT ?x WHERE {{ SERVICE <{endpoint.url}> {{ ?x ?p ?o }} }}"}, timeout=30)
     assert response.status_code == 200, response.text
     assert response.json()["results"]["bindings"] == [{"x": {"type": "literal", "value": "remote"}}]
@@ -63,7 +64,9 @@ def test_service_sends_our_user_agent(server_factory, endpoint):
 
 
 def test_a_slow_service_is_cut_off_by_its_own_time_limit(server_factory, slow_endpoint):
-    server = server_factory(env={"NEWSKG_SERVICE_ALLOW": slow_endpoint.url, "NEWSKG_SERVICE_TIMEOUT_S": "1"})
+    server = server_factory(env={
+        "NEWSKG_SERVICE_ALLOW": slow_endpoint.url, "NEWSKG_SERVICE_TIMEOUT_S": "1", "NEWSKG_EGRESS_PRIVATE_HOSTS": "127.0.0.1"
+    })
     query = f"SELECT ?x WHERE {{ SERVICE <{slow_endpoint.url}> {{ ?x ?p ?o }} }}"
     started = time.monotonic()
     response = httpx.get(server.url + "/sparql", params={"query": query}, timeout=30)

@@ -40,7 +40,8 @@ def test_the_writer_id_tells_nothing_about_the_token(client):
     assert created.status_code == 201, created.text
     record = client.get(created.headers["Location"])
     assert record.status_code == 200
-    agents = client.get("/sparql", params={"query": "SELECT ?a WHERE { GRAPH ?g { ?x <http://www.w3.org/ns/prov#wasAttributedTo> ?a } }"})
+    attributed = "SELECT ?a WHERE { GRAPH ?g { ?x <http://www.w3.org/ns/prov#wasAttributedTo> ?a } }"
+    agents = client.get("/sparql", params={"query": attributed})
     assert agents.json()["results"]["bindings"], "the assertion names its agent"
     for shown in (created.text, record.text, agents.text, _dump(client)):
         assert TOKEN_DIGEST not in shown
@@ -217,16 +218,35 @@ def _service_query(server, endpoint: str) -> httpx.Response:
 
 
 def test_a_failing_or_closed_service_endpoint_is_a_502(server_factory, failing_endpoint, closed_endpoint):
-    server = server_factory(env={"NEWSKG_SERVICE_ALLOW": f"{failing_endpoint.url},{closed_endpoint}"})
+    server = server_factory(env={"NEWSKG_SERVICE_ALLOW": f"{failing_endpoint.url},{closed_endpoint}",
+                                 "NEWSKG_EGRESS_PRIVATE_HOSTS": "127.0.0.1", "NEWSKG_WRITE_TOKEN": "test-token"})
     failed = _service_query(server, failing_endpoint.url)
     assert failed.status_code == 502, failed.text
     assert failed.json()["detail"] == {"endpoint": failing_endpoint.url, "status": 500}
     refused = _service_query(server, closed_endpoint)
     assert refused.status_code == 502, refused.text
     assert "closed-pw" not in refused.text and "someone" not in refused.text
+    update = f"INSERT {{ <urn:x:a> <urn:x:b> ?o }} WHERE {{ SERVICE <{failing_endpoint.url}> {{ ?s ?p ?o }} }}"
+    in_update = httpx.post(server.url + "/sparql", data={"update": update}, headers=AUTH, timeout=30)
+    assert in_update.status_code == 502, in_update.text
 
 
 def test_a_service_endpoint_slower_than_its_limit_is_a_504(server_factory, hanging_endpoint):
-    server = server_factory(env={"NEWSKG_SERVICE_ALLOW": hanging_endpoint.url, "NEWSKG_SERVICE_TIMEOUT_S": "1"})
+    server = server_factory(env={"NEWSKG_SERVICE_ALLOW": hanging_endpoint.url, "NEWSKG_SERVICE_TIMEOUT_S": "1",
+                                 "NEWSKG_EGRESS_PRIVATE_HOSTS": "127.0.0.1"})
     response = _service_query(server, hanging_endpoint.url)
     assert response.status_code == 504, response.text
+
+
+# --- our own faults ---------------------------------------------------------------------------------------------
+def test_a_500_tells_the_client_nothing_of_what_went_wrong(client, monkeypatch):
+    from newskg.errors import StoreError
+
+    def broken():
+        raise StoreError("cannot open the store at /srv/secret/store: I/O error")
+
+    monkeypatch.setattr(client.app.state.kg, "health", broken)
+    response = client.get("/health")
+    assert response.status_code == 500
+    assert response.json()["message"] == "internal error; see the server log"
+    assert "/srv/secret" not in response.text

@@ -151,7 +151,7 @@ def test_a_remote_json_ld_context_is_a_400_and_never_fetched(client, canary):
 
 # --- uploaded shapes are data, not code -----------------------------------------------------------------------------
 SHAPES_THAT_ARE_CODE = {
-    "sparql-constraint": 'ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:sparql [ sh:select "SELECT $this WHERE { }" ] .',
+    "sparql-constraint": 'ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:sparql [ sh:select "SELECT $this { }" ] .',
     "sparql-ask-validator": (
         "ex:C a sh:ConstraintComponent ; sh:parameter [ sh:path ex:q ] ;"
         ' sh:validator [ a sh:SPARQLAskValidator ; sh:ask "ASK { }" ] .'
@@ -193,7 +193,8 @@ def test_the_refusal_names_the_node_and_the_predicate():
     shapes = rdflib.Graph().parse(data=PREFIXES + SHAPES_THAT_ARE_CODE["sparql-constraint"], format="turtle")
     with pytest.raises(ShapesRejectedError) as refused:
         check_shapes_are_data(shapes)
-    assert "<http://example.org/S>" in refused.value.message and "http://www.w3.org/ns/shacl#sparql" in refused.value.message
+    message = refused.value.message
+    assert "<http://example.org/S>" in message and "http://www.w3.org/ns/shacl#sparql" in message
     assert ("<http://example.org/S>", "http://www.w3.org/ns/shacl#sparql") in _offending(refused.value)
 
 
@@ -225,7 +226,7 @@ def test_a_comment_hidden_service_in_uploaded_shapes_is_refused_and_nothing_is_f
 def test_a_sparql_target_with_service_in_uploaded_shapes_is_refused_and_nothing_is_fetched(client, canary):
     shapes = PREFIXES + (
         "ex:S a sh:NodeShape ; sh:property [ sh:path ex:p ; sh:minCount 2 ] ;\n"
-        f'  sh:target [ a sh:SPARQLTarget ; sh:select "SELECT ?this WHERE {{ SERVICE <{canary.url}> {{ ?this ?p ?o }} }}" ] .'
+        f'  sh:target [ a sh:SPARQLTarget ; sh:select "SELECT ?this {{ SERVICE <{canary.url}> {{ ?this ?p ?o }} }}" ] .'
     )
     files = {"data": ("data.ttl", DATA, "text/turtle"), "shapes": ("shapes.ttl", shapes.encode(), "text/turtle")}
     response = client.post("/validate", files=files)
@@ -236,7 +237,7 @@ def test_a_sparql_target_with_service_in_uploaded_shapes_is_refused_and_nothing_
 def test_stored_shapes_other_than_the_projects_are_data_too(client, canary):
     shapes = PREFIXES + (
         "ex:S a sh:NodeShape ; sh:property [ sh:path ex:p ; sh:minCount 2 ] ;\n"
-        f'  sh:target [ a sh:SPARQLTarget ; sh:select "SELECT ?this WHERE {{ SERVICE <{canary.url}> {{ ?this ?p ?o }} }}" ] .'
+        f'  sh:target [ a sh:SPARQLTarget ; sh:select "SELECT ?this {{ SERVICE <{canary.url}> {{ ?this ?p ?o }} }}" ] .'
     )
     put = client.put("/store", params={"graph": "urn:x:their-shapes"}, content=shapes.encode(),
                      headers={"Content-Type": "text/turtle", "Authorization": "Bearer test-token"})
@@ -252,7 +253,7 @@ def test_validation_with_trusted_shapes_cannot_reach_the_network_either(canary):
     # The project's own shapes run SHACL-SPARQL and SHACL-AF; a SERVICE in them must still go nowhere.
     shapes = rdflib.Graph().parse(data=PREFIXES + (
         "ex:S a sh:NodeShape ; sh:property [ sh:path ex:p ; sh:minCount 2 ] ;\n"
-        f'  sh:target [ a sh:SPARQLTarget ; sh:select "SELECT ?this WHERE {{ SERVICE <{canary.url}> {{ ?this ?p ?o }} }}" ] .'
+        f'  sh:target [ a sh:SPARQLTarget ; sh:select "SELECT ?this {{ SERVICE <{canary.url}> {{ ?this ?p ?o }} }}" ] .'
     ), format="turtle")
     data = rdflib.Graph().parse(data=DATA, format="turtle")
     with pytest.raises(ForbiddenTargetError, match="validation may not reach the network") as refused:

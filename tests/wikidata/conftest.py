@@ -26,6 +26,7 @@ def wikidata_env(wikidata, monkeypatch, tmp_path: Path) -> dict[str, str]:
         "NEWSKG_WIKIDATA_ENDPOINT": wikidata.sparql,
         "NEWSKG_WIKIDATA_MIN_INTERVAL_S": "0",
         "NEWSKG_WIKIDATA_TIMEOUT_S": "10",
+        "NEWSKG_EGRESS_PRIVATE_HOSTS": "127.0.0.1",  # the stand-in is on loopback, which egress refuses by default
         "NEWSKG_STORE": str(tmp_path / "store"),
     }
     for key, value in env.items():
@@ -37,5 +38,5 @@ def wikidata_env(wikidata, monkeypatch, tmp_path: Path) -> dict[str, str]:
 def wikidata_settings(wikidata, tmp_path: Path) -> Settings:
     return Settings(
         store=tmp_path / "store", wikidata_api=wikidata.api, wikidata_endpoint=wikidata.sparql,
-        wikidata_min_interval_s=0, wikidata_timeout_s=10,
+        wikidata_min_interval_s=0, wikidata_timeout_s=10, egress_private_hosts="127.0.0.1",
     )

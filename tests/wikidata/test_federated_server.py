@@ -29,7 +29,10 @@ def test_there_are_federated_example_queries_with_titles():
 
 
 def test_federated_queries_reach_the_mirror(server_factory, wikidata):
-    server = server_factory(env={"NEWSKG_WIKIDATA_ENDPOINT": wikidata.sparql, "NEWSKG_WIKIDATA_OFFLINE": "false"})
+    server = server_factory(env={
+        "NEWSKG_WIKIDATA_ENDPOINT": wikidata.sparql, "NEWSKG_WIKIDATA_OFFLINE": "false",
+        "NEWSKG_EGRESS_PRIVATE_HOSTS": "127.0.0.1",
+    })
     answers = {p.name: select(server, p.read_text()) for p in FEDERATED}
     population = answers["01-population-news-vs-wikidata.rq"]
     assert [(r["subjectLabel"], r["newsValue"], r["wikidataPopulation"]) for r in population] == [

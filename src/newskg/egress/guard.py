@@ -93,9 +93,9 @@ def _audit(event: str, args: tuple) -> None:
     if event not in _WATCHED_EVENTS or not getattr(_zone, "depth", 0):
         return
     if event == "open":
-        path = args[0]
-        if isinstance(path, int) or _is_installed_code(path):
-            return
+        path = os.fspath(args[0]) if isinstance(args[0], os.PathLike) else args[0]
+        if not isinstance(path, (str, bytes)) or _is_installed_code(path):
+            return  # a file descriptor, or Python's own code (a lazy import)
         attempt = f"opening {os.fsdecode(path)!r}"
     elif event == "urllib.Request":
         attempt = f"a request to {args[0]}"

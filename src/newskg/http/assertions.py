@@ -7,13 +7,15 @@ from fastapi.responses import JSONResponse
 
 from ..assertions import checked_id
 from ..sparql.formats import format_for_media_type
+from . import openapi
 from .auth import require_writer
 from .body import read_body
 
 router = APIRouter()
 
 
-@router.post("/assertions", summary="Submit an assertion (validated, stored with provenance)")
+@router.post("/assertions", summary="Submit an assertion (validated, stored with provenance)",
+             openapi_extra=openapi.ASSERTION_SUBMIT)
 def submit(request: Request, writer: str = Depends(require_writer), body: bytes = Depends(read_body)) -> Response:
     """201 with Location and provenance when it conforms (200 if already stored); 422 with the report if not."""
     rdf_format = format_for_media_type(request.headers.get("content-type"))

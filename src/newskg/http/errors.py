@@ -33,6 +33,8 @@ def add_error_handlers(app: FastAPI) -> None:
     async def _known(request: Request, exc: NewsKGError):
         if exc.status >= 500:
             log.error("%s %s: %s", request.method, request.url.path, without_credentials(exc.message))
+        if exc.status == 500:  # our own fault: what went wrong (paths, engine text) is for the log only
+            return error_response(NewsKGError("internal error; see the server log"))
         return error_response(exc)
 
     @app.exception_handler(RequestValidationError)

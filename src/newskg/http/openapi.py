@@ -81,3 +81,32 @@ GRAPH_STORE_DELETE = {"parameters": GRAPH_STORE_TARGET}
 GRAPH_STORE_BODY = _text_bodies(*RDF_MEDIA_TYPES, description="RDF in any syntax we read (or multipart/form-data).")
 GRAPH_STORE_WRITE = {"parameters": GRAPH_STORE_TARGET, "requestBody": GRAPH_STORE_BODY}
 GRAPH_STORE_DIRECT_WRITE = {"requestBody": GRAPH_STORE_BODY}
+RDF_BODY = _text_bodies(*RDF_MEDIA_TYPES, description="RDF in any syntax we read, by Content-Type.")
+ASSERTION_SUBMIT = {"requestBody": {**RDF_BODY, "required": True}}
+VALIDATE = {
+    "parameters": [
+        _query("shapes-graph", "Validate with the shapes kept in this graph of the store (absolute IRI)."),
+        _query("inference", "Entailments to add before validating.", enum=["none", "rdfs", "owlrl"]),
+        _query("base", "Base IRI of the data (absolute IRI)."),
+        _query("plain", "Validate the data alone, with your own shapes only.", enum=["true", "false"]),
+        _query("format", "Report format by name (json, turtle, jsonld); overrides Accept."),
+    ],
+    "requestBody": {
+        **RDF_BODY,
+        "required": True,
+        "content": {
+            **RDF_BODY["content"],
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "data": {"type": "string", "format": "binary"},
+                        "shapes": {"type": "string", "format": "binary"},
+                    },
+                    "required": ["data"],
+                },
+                "encoding": {"data": {"contentType": "text/turtle"}, "shapes": {"contentType": "text/turtle"}},
+            },
+        },
+    },
+}

@@ -53,9 +53,13 @@ def query_ui(request: Request) -> HTMLResponse:
 @router.get("/static/{path:path}", summary="The pages' scripts, styles and images")
 def static(path: str) -> FileResponse:
     """A file shipped in the package's static folder (YASGUI, Leaflet, our CSS and JS)."""
-    target = (STATIC / path).resolve()
-    if not target.is_file() or not target.is_relative_to(STATIC):
-        raise NotFoundError(f"no static file {path!r}")
+    try:
+        target = (STATIC / path).resolve()
+        found = target.is_relative_to(STATIC) and target.is_file()
+    except (OSError, ValueError):  # a NUL byte, a name longer than the file system allows
+        found = False
+    if not found:
+        raise NotFoundError(f"no static file {path[:200]!r}")
     return FileResponse(target, headers={"Cache-Control": "public, max-age=3600"})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 
 from ..sparql.endpoint import answer_graph
-from ..sparql.federation import silence_refused_loads
+from ..sparql.load import inline_loads
 from ..sparql.protocol import DescriptionRequest, QueryRequest, parse_request
 from ..sparql.update import apply_update_dataset
 from . import openapi
@@ -28,7 +28,7 @@ def _respond(request: Request, body: bytes) -> Response:
         return _graph_response(request, kg.service_description(endpoint), operation.format)
     require_writer(request)
     update = apply_update_dataset(operation.update, operation.using_graphs, operation.using_named_graphs)
-    kg.update(silence_refused_loads(update, kg.settings.service_allowlist()), base_iri=operation.base_iri)
+    kg.update(inline_loads(update, kg.settings, operation.base_iri), base_iri=operation.base_iri)
     return Response(status_code=204)
 
 

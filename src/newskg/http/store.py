@@ -124,7 +124,7 @@ def store_post(request: Request, _writer: str = Depends(require_writer), body: b
 def store_post_direct(
     request: Request, path: str, _writer: str = Depends(require_writer), body: bytes = Depends(read_body)
 ) -> Response:
-    """Add the body's triples (or multipart/form-data parts) to the graph whose IRI is this URL: 201 when new, else 204."""
+    """Add the body's triples (or multipart/form-data parts) to the graph this URL names: 201 when new, else 204."""
     return _write(request, body, replace=False)
 
 

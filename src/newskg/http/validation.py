@@ -10,6 +10,7 @@ from ..errors import PayloadTooLargeError, ProtocolError
 from ..sandbox.tasks import ShapesInput
 from ..sparql.protocol import _optional_flag, checked_iri
 from ..sparql.formats import Format, format_for_media_type, negotiate
+from . import openapi
 from .body import read_body
 
 router = APIRouter()
@@ -59,7 +60,7 @@ def _validate(request: Request, data: bytes, data_type, shapes_bytes, shapes_typ
     return Response(report.report_text, media_type=fmt.content_type)
 
 
-@router.post("/validate", summary="Validate RDF against the shapes, in context")
+@router.post("/validate", summary="Validate RDF against the shapes, in context", openapi_extra=openapi.VALIDATE)
 async def validate(request: Request) -> Response:
     """Validate the body (any RDF syntax, by Content-Type; or multipart `data` + `shapes`). 200 even when it fails."""
     data, data_type, shapes_bytes, shapes_type = await _parts(request)

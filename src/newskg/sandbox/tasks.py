@@ -15,9 +15,10 @@ import pyoxigraph as ox
 import rdflib
 
 from .. import assertions
-from ..errors import BadRequestError, QuerySyntaxError
+from ..errors import BadRequestError, QuerySyntaxError, StoreError
 from ..rdfio import from_rdflib, parse_quads, quads_to_dataset, to_rdflib
 from ..reasoning import entailments, rdfs_entailments
+from ..sparql.endpoint import service_failure
 from .. import validation
 from ..validation import ValidationResult, load_shapes, validate
 
@@ -195,6 +196,11 @@ def apply_update(folder: str, sparql: str, base_iri: str | None, prologue: str, 
         bound = bound_by_where(scratch, prologue, where_groups, base_iri)
         scratch.update(sparql, base_iri=base_iri)
         scratch.flush()
+    except StoreError as exc:
+        failure = service_failure(exc)  # a SERVICE endpoint that failed is a 502 (504), not our fault
+        if failure is None:
+            raise
+        raise failure from exc
     finally:
         scratch.close()
     return bound

@@ -18,9 +18,9 @@ from typing import Callable
 
 import httpx
 
-from .. import __version__
 from ..config import Settings
-from ..errors import NewsKGError
+from ..egress.policy import EgressClient, EgressPolicy, egress_private_hosts, user_agent
+from ..errors import EgressRefusedError, NewsKGError, UpstreamError, UpstreamTimeoutError, UpstreamTooLargeError
 
 WIKIDATA_API = "https://www.wikidata.org/w/api.php"
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
@@ -64,11 +64,6 @@ class SparqlAnswer:
     query: str = field(default="", repr=False)
 
 
-def user_agent(contact: str) -> str:
-    """The User-Agent we send: project/version (contact) library/version."""
-    return f"newskg/{__version__} ({contact}) httpx/{httpx.__version__}"
-
-
 def http_date_to_iso(value: str | None) -> str | None:
     """An HTTP Date header as an xsd:dateTime in UTC (`2026-11-25T12:00:00Z`), or None."""
     if not value:
@@ -110,7 +105,10 @@ class WikidataClient:
         retries: int = 4,
         backoff_s: float = 1.0,
         offline: bool = False,
+        private_hosts: tuple[str, ...] = (),
+        max_bytes: int = EgressPolicy.max_bytes,
         transport: httpx.BaseTransport | None = None,
+        resolve: Callable | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ):
@@ -125,13 +123,10 @@ class WikidataClient:
         self._clock = clock
         self._last: float | None = None
         self._lock = threading.Lock()
-        self._http = httpx.Client(
-            timeout=timeout_s,
-            headers={"User-Agent": self.user_agent},
-            transport=transport,
-            follow_redirects=False,
-            trust_env=False,
-        )
+        # the one checked exit: only these two endpoints, public addresses (or the operator's private hosts)
+        policy = EgressPolicy("Wikidata", (api_url, sparql_url), tuple(private_hosts), timeout_s, max_bytes,
+                              self.user_agent)
+        self._http = EgressClient(policy, transport=transport, resolve=resolve)
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs) -> "WikidataClient":
@@ -144,6 +139,8 @@ class WikidataClient:
             min_interval_s=settings.wikidata_min_interval_s,
             retries=settings.wikidata_retries,
             offline=settings.wikidata_offline,
+            private_hosts=egress_private_hosts(settings),
+            max_bytes=settings.egress_max_response_bytes,
             **kwargs,
         )
 
@@ -219,11 +216,13 @@ class WikidataClient:
             self._wait_turn()
             try:
                 response = self._http.request(method, url, **kwargs)
-            except httpx.TimeoutException as exc:
+            except (EgressRefusedError, UpstreamTooLargeError):
+                raise
+            except UpstreamTimeoutError as exc:
                 problem, response = f"no answer from {url} within the time limit", None
                 error = exc
-            except httpx.TransportError as exc:
-                problem, response = f"cannot reach {url}: {exc}", None
+            except UpstreamError as exc:
+                problem, response = f"cannot reach {url}: {exc.message}", None
                 error = exc
             else:
                 if response.status_code < 400:
