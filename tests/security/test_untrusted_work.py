@@ -89,10 +89,13 @@ def test_an_update_with_a_runaway_where_is_stopped_and_writes_nothing(limited):
     "SELECT * WHERE { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }",
     "SELECT * WHERE { ?s ?p " + "[ ?p " * 200 + "1" + " ]" * 200 + " }",
     "ASK { ?s ?p " + "(" * 300 + "1" + ")" * 300 + " }",
+    "SELECT * WHERE " + "\\u007B" * 5000 + "\\u007D" * 5000,  # codepoint escapes, as the SPARQL spec reads them
+    'SELECT * WHERE { BIND("\\u0022" AS ?x) ' + "{" * 300 + "}" * 300 + ' } # """',  # an escaped quote hides nothing
 ])
 def test_deeply_nested_queries_are_refused_before_parsing(limited, nested):
     started = time.monotonic()
-    response = httpx.get(limited.url + "/sparql", params={"query": nested}, timeout=30)
+    response = httpx.post(limited.url + "/sparql", content=nested, timeout=30,
+                          headers={"Content-Type": "application/sparql-query"})
     assert response.status_code == 400
     assert "NEWSKG_MAX_SPARQL_NESTING" in response.json()["message"]
     assert time.monotonic() - started < 2

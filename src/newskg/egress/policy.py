@@ -202,7 +202,7 @@ class EgressTransport(httpx.HTTPTransport):
         super().__init__(trust_env=False)
         # httpx 0.28 has no parameter for the network backend: the pool is made again with ours
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False), max_connections=10, max_keepalive_connections=5,
+            ssl_context=httpx.create_ssl_context(), max_connections=10, max_keepalive_connections=5,
             keepalive_expiry=5.0, network_backend=_CheckedBackend(policy, resolve),
         )
 

@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 
 from ..egress.policy import EgressClient, service_policy
-from ..errors import NewsKGError, UpstreamError
+from ..errors import ForbiddenTargetError, NewsKGError, UpstreamError
 from ..rdfio import parse_quads, quads_as_insert_data
 from ..redaction import shown_endpoint
-from .federation import RemoteTarget, check_remote_targets, remote_targets, silence_refused_loads
+from .federation import RemoteTarget, remote_targets, target_refusal
 from .formats import EXTENSIONS, format_for_media_type
 from .terms import iri_text
 
@@ -36,15 +36,22 @@ def inline_loads(update_text: str, settings, base_iri: str | None = None, *, res
     Every SERVICE and LOAD target is checked first (400 before anything is fetched); a refused LOAD SILENT is a
     no-op.
     """
-    allowed = settings.service_allowlist()
-    update_text = silence_refused_loads(update_text, allowed, base_iri)
-    check_remote_targets(update_text, allowed, base_iri)
-    targets = [t for t in remote_targets(update_text, base_iri) if t.keyword == "LOAD"]
-    if not targets:
+    if "LOAD" not in update_text.upper():
         return update_text
-    with EgressClient(service_policy(settings, "LOAD"), resolve=resolve) as client:
-        replacements = [(target, _loaded(target, client)) for target in targets]
-    for target, replacement in reversed(replacements):
+    allowed = settings.service_allowlist()
+    replacements, loads = [], []
+    for target in remote_targets(update_text, base_iri):
+        reason = target_refusal(target, allowed)
+        if reason is None:
+            loads += [target] if target.keyword == "LOAD" else []
+        elif target.keyword == "LOAD" and target.silent:
+            replacements.append((target, NO_OPERATION))
+        else:
+            raise ForbiddenTargetError(reason)
+    if loads:
+        with EgressClient(service_policy(settings, "LOAD"), resolve=resolve) as client:
+            replacements += [(target, _loaded(target, client)) for target in loads]
+    for target, replacement in sorted(replacements, key=lambda r: r[0].operation_start, reverse=True):
         update_text = update_text[: target.operation_start] + replacement + update_text[target.operation_end :]
     return update_text
 

@@ -3,8 +3,10 @@
 Polite by construction, as Wikimedia's User-Agent and API etiquette ask: a descriptive User-Agent (project,
 version, contact), at most one request per `min_interval_s`, retries with exponential backoff on 429 and 5xx that
 honour `Retry-After`, and a time limit per request. Both endpoints come from the settings, so tests (and mirrors)
-point them at another server. https://meta.wikimedia.org/wiki/User-Agent_policy,
-https://www.mediawiki.org/wiki/API:Etiquette, https://www.wikidata.org/w/api.php?action=help&modules=wbsearchentities
+point them at another server. Every request leaves through the egress policy (:mod:`newskg.egress.policy`): only
+these two endpoints, public addresses (or hosts in NEWSKG_EGRESS_PRIVATE_HOSTS), checked redirects, capped answers.
+https://meta.wikimedia.org/wiki/User-Agent_policy, https://www.mediawiki.org/wiki/API:Etiquette,
+https://www.wikidata.org/w/api.php?action=help&modules=wbsearchentities
 """
 
 from __future__ import annotations
