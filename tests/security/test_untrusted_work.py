@@ -180,3 +180,31 @@ def test_a_killed_server_leaves_no_scratch_copy_and_no_worker(server_factory, tm
     restarted = server_factory(store=store, env={"NEWSKG_WRITE_TOKEN": "test-token"})
     assert not scratch_root.exists() or not any(scratch_root.iterdir())
     assert httpx.get(restarted.url + "/health").status_code == 200
+
+
+def test_health_answers_while_hostile_requests_hold_every_request_thread(server_factory):
+    server = server_factory(env={
+        "NEWSKG_MAX_CONCURRENT_QUERIES": "1", "NEWSKG_QUERY_QUEUE_WAIT_S": "6", "NEWSKG_QUERY_TIMEOUT_S": "6",
+        "NEWSKG_RESULT_CACHE_BYTES": "0",
+    })
+    runaway = f"SELECT (COUNT(*) AS ?n) WHERE {{ {CARTESIAN} }}"
+    statuses: list[int] = []
+
+    def hostile(n: int) -> None:
+        query = runaway + f" # {n}"
+        statuses.append(httpx.get(server.url + "/sparql", params={"query": query}, timeout=30).status_code)
+
+    threads = [threading.Thread(target=hostile, args=(n,)) for n in range(48)]  # more than the 40 request threads
+    for thread in threads:
+        thread.start()
+    time.sleep(1.0)
+    latencies = []
+    while any(thread.is_alive() for thread in threads):
+        started = time.monotonic()
+        assert httpx.get(server.url + "/health", timeout=10).status_code == 200
+        latencies.append(time.monotonic() - started)
+        time.sleep(0.2)
+    for thread in threads:
+        thread.join()
+    assert set(statuses) == {503}
+    assert latencies and max(latencies) < 2.0
