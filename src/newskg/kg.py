@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from . import vocab
 from .config import Settings
-from .errors import NewsKGError, NotFoundError, StoreError
+from .errors import NewsKGError, NotFoundError
 from .gate import WriteGate, remove_stale_scratch
 from .project import find_project_dir
 from .egress.policy import service_policy

@@ -12,9 +12,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import multiprocessing
-import queue
-import threading
-import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -22,6 +19,7 @@ from pathlib import Path
 from .egress.policy import EgressPolicy, service_policy
 from .errors import MemoryLimitError, NewsKGError, OverloadedError, QueryTimeoutError, StoreError
 from .sparql.endpoint import Answer, answer_query
+from .sandbox.processes import WorkerProcesses
 from .sparql.protocol import QueryRequest
 
 log = logging.getLogger("newskg.querypool")
@@ -83,26 +81,6 @@ def _worker_main(
             conn.send(NewsKGError(f"query worker failed: {type(exc).__name__}: {exc}"))
 
 
-@dataclass(eq=False)
-class _Worker:
-    process: multiprocessing.Process
-    conn: Connection
-
-    def stop(self, kill: bool = False) -> None:
-        if kill:
-            self.process.kill()
-        else:
-            try:
-                self.conn.send(None)
-            except (OSError, BrokenPipeError):
-                self.process.kill()
-        self.process.join(timeout=5)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join()
-        self.conn.close()
-
-
 class QueryPool:
     """A fixed number of query worker processes over one on-disk store."""
 
@@ -111,37 +89,12 @@ class QueryPool:
         federation: FederationPolicy | None = None, memory_bytes: int | None = None,
     ):
         self.memory_bytes = memory_bytes
-        self.store_path = str(Path(store_path).resolve())
-        self.federation = federation
         self.max_rows = max_rows
-        self.queue_wait_s = queue_wait_s
         self._generation = 0
-        self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._all: set[_Worker] = set()
-        self._lock = threading.Lock()
-        self._closed = False
-        for _ in range(workers):
-            self._idle.put(self._spawn())
-
-    def _spawn(self) -> _Worker:
-        parent, child = _CONTEXT.Pipe()
-        process = _CONTEXT.Process(
-            target=_worker_main, args=(child, self.store_path, self.federation, self.memory_bytes), name="newskg-query-worker",
-            daemon=True,
+        self._workers = WorkerProcesses(
+            _CONTEXT, _worker_main, (str(Path(store_path).resolve()), federation, memory_bytes), size=workers,
+            name="newskg-query-worker", queue_wait_s=queue_wait_s,
         )
-        process.start()
-        child.close()
-        worker = _Worker(process, parent)
-        with self._lock:
-            self._all.add(worker)
-        return worker
-
-    def _replace(self, worker: _Worker) -> None:
-        with self._lock:
-            self._all.discard(worker)
-        worker.stop(kill=True)
-        if not self._closed:
-            self._idle.put(self._spawn())
 
     def data_changed(self) -> None:
         """Tell the workers that a write was committed: they reopen before their next query."""
@@ -149,40 +102,17 @@ class QueryPool:
 
     def run(self, request: QueryRequest, accept: str | None, timeout_s: float) -> Answer:
         """Answer a query in a worker, within `timeout_s`; 503 past it or when every worker stays busy."""
-        started = time.monotonic()
-        try:
-            worker = self._idle.get(timeout=min(self.queue_wait_s, timeout_s))
-        except queue.Empty:
-            raise OverloadedError(
-                f"all {len(self._all)} query workers are busy; try again shortly"
-            ) from None
-        healthy = True
-        try:
-            worker.conn.send((self._generation, request, accept, self.max_rows))
-            remaining = max(0.0, timeout_s - (time.monotonic() - started))
-            if not worker.conn.poll(remaining):
-                healthy = False
-                raise QueryTimeoutError(f"the query ran past its time limit of {timeout_s:g} s and was stopped")
-            outcome = worker.conn.recv()
-        except (EOFError, OSError, BrokenPipeError) as exc:
-            healthy = False
-            raise MemoryLimitError(
-                f"the query was stopped: its worker died (exit {worker.process.exitcode}), which happens when a query "
-                f"needs more than {(self.memory_bytes or 0) // 2**20} MiB (NEWSKG_QUERY_MEMORY_BYTES raises it)"
-            ) from exc
-        finally:
-            if healthy:
-                self._idle.put(worker)
-            else:
-                threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
+        return self._workers.call(
+            (self._generation, request, accept, self.max_rows), timeout_s,
+            busy=lambda: OverloadedError(f"all {self._workers.size} query workers are busy; try again shortly"),
+            timed_out=lambda: QueryTimeoutError(
+                f"the query ran past its time limit of {timeout_s:g} s and was stopped"
+            ),
+            died=lambda code: MemoryLimitError(
+                f"the query was stopped: its worker died (exit {code}), which happens when a query needs more than "
+                f"{(self.memory_bytes or 0) // 2**20} MiB (NEWSKG_QUERY_MEMORY_BYTES raises it)"
+            ),
+        )
 
     def close(self) -> None:
-        self._closed = True
-        with self._lock:
-            workers = list(self._all)
-            self._all.clear()
-        for worker in workers:
-            worker.stop()
+        self._workers.close()

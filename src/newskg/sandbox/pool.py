@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import queue
-import threading
-import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from ..errors import MemoryLimitError, NewsKGError, OverloadedError, WorkTimeoutError
+from .processes import WorkerProcesses
 
 log = logging.getLogger("newskg.sandbox")
 
@@ -64,26 +62,6 @@ def _worker_main(conn: Connection, memory_bytes: int | None) -> None:
             return
 
 
-@dataclass(eq=False)
-class _Worker:
-    process: multiprocessing.process.BaseProcess
-    conn: Connection
-
-    def stop(self, kill: bool = False) -> None:
-        if not kill:
-            try:
-                self.conn.send(None)
-            except (OSError, ValueError):
-                kill = True
-        if kill:
-            self.process.kill()
-        self.process.join(timeout=5)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join()
-        self.conn.close()
-
-
 @dataclass(frozen=True)
 class SandboxLimits:
     """The limits of untrusted work and the settings that raise them (named in every refusal)."""
@@ -99,80 +77,33 @@ class SandboxPool:
 
     def __init__(self, limits: SandboxLimits):
         self.limits = limits
-        self._context = _context()
-        self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._all: set[_Worker] = set()
-        self._lock = threading.Lock()
-        self._closed = False
-        for _ in range(limits.workers):
-            self._idle.put(self._spawn())
-
-    def _spawn(self) -> _Worker:
-        parent, child = self._context.Pipe()
-        process = self._context.Process(
-            target=_worker_main, args=(child, self.limits.memory_bytes), name="newskg-sandbox", daemon=True
+        self._workers = WorkerProcesses(
+            _context(), _worker_main, (limits.memory_bytes,), size=limits.workers, name="newskg-sandbox",
+            queue_wait_s=limits.queue_wait_s,
         )
-        process.start()
-        child.close()
-        worker = _Worker(process, parent)
-        with self._lock:
-            self._all.add(worker)
-        return worker
-
-    def _replace(self, worker: _Worker) -> None:
-        with self._lock:
-            self._all.discard(worker)
-        worker.stop(kill=True)
-        if not self._closed:
-            self._idle.put(self._spawn())
 
     def run(self, task: str, *args, what: str, timeout_s: float | None = None, **kwargs):
         """Run `task` in a worker; its result, or an error naming the limit it passed (`what` says what ran)."""
         limit = min(timeout_s, self.limits.timeout_s) if timeout_s else self.limits.timeout_s
-        started = time.monotonic()
-        try:
-            worker = self._idle.get(timeout=min(self.limits.queue_wait_s, limit))
-        except queue.Empty:
-            raise OverloadedError(
+        return self._workers.call(
+            (task, args, kwargs), limit,
+            busy=lambda: OverloadedError(
                 f"all {self.limits.workers} sandbox workers are busy; try again shortly (NEWSKG_SANDBOX_WORKERS)"
-            ) from None
-        healthy = True
-        try:
-            worker.conn.send((task, args, kwargs))
-            remaining = max(0.0, limit - (time.monotonic() - started))
-            if not worker.conn.poll(remaining):
-                healthy = False
-                raise WorkTimeoutError(
-                    f"{what} ran past its time limit of {limit:g} s and was stopped; nothing was written "
-                    "(NEWSKG_SANDBOX_TIMEOUT_S raises it)"
-                )
-            outcome = worker.conn.recv()
-        except (EOFError, OSError) as exc:
-            healthy = False
-            code = worker.process.exitcode
-            raise MemoryLimitError(
+            ),
+            timed_out=lambda: WorkTimeoutError(
+                f"{what} ran past its time limit of {limit:g} s and was stopped; nothing was written "
+                "(NEWSKG_SANDBOX_TIMEOUT_S raises it)"
+            ),
+            died=lambda code: MemoryLimitError(
                 f"{what} exceeded the sandbox's limits and was stopped (worker exit {code}): it needed more than "
                 f"{self.limits.memory_bytes // 2**20} MiB of memory (NEWSKG_SANDBOX_MEMORY_BYTES) or more stack "
                 "than deeply nested input allows; nothing was written"
-            ) from exc
-        finally:
-            if healthy:
-                self._idle.put(worker)
-            else:
-                threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
+            ),
+        )
 
     def pids(self) -> list[int]:
-        """The worker processes' ids (for tests and /health)."""
-        with self._lock:
-            return [w.process.pid for w in self._all if w.process.pid]
+        """The worker processes' ids (for tests)."""
+        return self._workers.pids()
 
     def close(self) -> None:
-        self._closed = True
-        with self._lock:
-            workers = list(self._all)
-            self._all.clear()
-        for worker in workers:
-            worker.stop()
+        self._workers.close()

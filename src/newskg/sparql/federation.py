@@ -76,7 +76,7 @@ _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRST
 _OPERAND_KINDS = {"var", "string", "long_string", "langtag", "number", "iri", "pname", "bnode", "word"}
 _CODE_IN_IRI = re.compile(r"['#\\()]|service|load", re.IGNORECASE)  # what would read differently as code
 _STRING_ESCAPE = re.compile(rf"\\(?:u({_HEX}{{4}})|U({_HEX}{{8}})|.)", re.DOTALL)
-_IRI_ESCAPES = re.compile(rf"\\u([+0-9A-Fa-f]{{4}})|\\U([+0-9A-Fa-f]{{8}})")
+_IRI_ESCAPES = re.compile(r"\\u([+0-9A-Fa-f]{4})|\\U([+0-9A-Fa-f]{8})")
 _NOT_IN_IRI = re.compile(r"[\x00-\x20<>\"{}|^`\\]")
 _UNKNOWN_BASE = "http://base.invalid/"  # resolves relative IRIs when the caller gives no base (never on a list)
 
