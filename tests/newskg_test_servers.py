@@ -64,3 +64,25 @@ class RunningServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+class LoopbackServer:
+    """Base of the tests' stand-in HTTP endpoints: `serve(Handler)` listens on 127.0.0.1 (a free port) in a daemon
+    thread until `close()`; `url` is the endpoint (`path` on that port)."""
+
+    path = "/sparql"
+
+    def serve(self, handler) -> None:
+        from http.server import ThreadingHTTPServer
+        import threading
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}{self.path}"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -2,14 +2,14 @@
 private hosts)."""
 
 import http.server
-import threading
 import time
 
 import httpx
 import pytest
+from newskg_test_servers import LoopbackServer
 
 
-class _Endpoint:
+class _Endpoint(LoopbackServer):
     """A tiny SPARQL endpoint on loopback that records who called and can be slow."""
 
     def __init__(self, delay_s: float = 0.0):
@@ -33,12 +33,8 @@ class _Endpoint:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.serve(Handler)
 
-    def close(self):
-        self.server.shutdown()
 
 
 @pytest.fixture

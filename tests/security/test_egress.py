@@ -13,7 +13,6 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 
 import httpx
 import pytest
@@ -24,13 +23,14 @@ from newskg.errors import EgressRefusedError, NewsKGError, UpstreamError, Upstre
 from newskg.sparql.federation import check_remote_targets, remote_targets
 from newskg.sparql.load import inline_loads
 from newskg.wikidata.client import WikidataClient
+from newskg_test_servers import LoopbackServer
 
 TOKEN = {"Authorization": "Bearer test-token"}
 RESULTS = b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"remote"}}]}}'
 TURTLE = b"<urn:egress:s> <urn:egress:p> <urn:egress:o> ."
 
 
-class Canary:
+class Canary(LoopbackServer):
     """A loopback HTTP server that records every request; it answers SPARQL results or Turtle, or redirects."""
 
     def __init__(self, redirect_to: str | None = None):
@@ -61,15 +61,8 @@ class Canary:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/sparql"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self.serve(Handler)
 
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from openapi_spec_validator import validate as validate_openapi
 from newskg.config import Settings
 from newskg.http.app import create_app
 from newskg.http.auth import WRITER_ID_KEY_FILE, writer_id_key
+from newskg_test_servers import LoopbackServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 OK = (FIXTURES / "assertion-ok.trig").read_bytes()
@@ -160,7 +161,7 @@ def test_the_served_openapi_schema_is_valid_and_every_route_still_answers(client
 
 
 # --- a failing SERVICE endpoint is the remote's failure: 502, or 504 when it is too slow -------------------------
-class _FailingEndpoint:
+class _FailingEndpoint(LoopbackServer):
     """A loopback endpoint that answers 500, or answers nothing until released (to be slower than the limit)."""
 
     def __init__(self, *, hang: bool = False):
@@ -178,15 +179,11 @@ class _FailingEndpoint:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.serve(Handler)
 
     def close(self):
         self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+        super().close()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import json
 import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pyoxigraph as ox
@@ -21,6 +21,7 @@ from newskg.egress.guard import in_no_network_zone, no_network
 from newskg.errors import ForbiddenTargetError, RdfSyntaxError, ShapesRejectedError
 from newskg.rdfio import parse_quads
 from newskg.validation import check_shapes_are_data, load_shapes, validate
+from newskg_test_servers import LoopbackServer
 
 RDF_XML = {"Content-Type": "application/rdf+xml"}
 RDF_NS = 'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
@@ -28,7 +29,7 @@ DATA = b"<http://example.org/a> <http://example.org/p> 1 .\n"
 PREFIXES = "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .\n"
 
 
-class Canary:
+class Canary(LoopbackServer):
     """A loopback HTTP server that records every request and answers like a SPARQL endpoint naming ex:a."""
 
     def __init__(self):
@@ -52,14 +53,8 @@ class Canary:
             def log_message(self, *args):
                 return None
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/sparql"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.serve(Handler)
 
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ the engine: the payload must be in none of them, no answer may be a 5xx, and the
 from __future__ import annotations
 
 import io
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, quote
 
@@ -22,6 +21,7 @@ import pytest
 from newskg.errors import ProtocolError
 from newskg.remote_store import RemoteSparqlStore
 from newskg.sparql.terms import iri, substitute
+from newskg_test_servers import LoopbackServer
 
 AUTH = {"Authorization": "Bearer test-token"}
 MARKER = "EVIL"  # in every payload; in no SPARQL text of ours
@@ -196,7 +196,7 @@ def test_rewritten_queries_answer_as_the_engines_substitution_does(client):
 
 
 # --- a remote store: the same terms, written into the text it sends ----------------------------------------------
-class _LoopbackSparql:
+class _LoopbackSparql(LoopbackServer):
     """A SPARQL 1.1 Protocol endpoint on 127.0.0.1 over an in-memory pyoxigraph store; it records each text."""
 
     def __init__(self):
@@ -232,15 +232,8 @@ class _LoopbackSparql:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.serve(Handler)
 
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
 
 
 @pytest.fixture
