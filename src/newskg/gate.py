@@ -134,12 +134,15 @@ class WriteGate:
         return load_ontology(self.kg.settings)
 
     # --- validation (sandboxed) --------------------------------------------------------------------------
-    def _run(self, task: str, *args, what: str, **kwargs):
-        """Run untrusted work in the sandbox when the server has one (limits that stop it), else in this process."""
+    def _run(self, task: str, *args, what: str, writer: bool = True, **kwargs):
+        """Run untrusted work in the sandbox when the server has one (limits that stop it), else in this process.
+
+        Work for a writer (a token holder) has a lane of its own, so anonymous validation cannot hold writes up.
+        """
         sandbox = self.kg.sandbox
         if sandbox is None:
             return tasks.TASKS[task](*args, **kwargs)
-        return sandbox.run(task, *args, what=what, **kwargs)
+        return sandbox.run(task, *args, what=what, writer=writer, **kwargs)
 
     def shapes_input(self, graph_iri: str) -> tasks.ShapesInput:
         """A shapes graph kept in the store, as the sandbox takes it (trusted only if it is the project's own)."""
@@ -168,11 +171,12 @@ class WriteGate:
         """
         if inference not in INFERENCE_MODES:
             raise BadRequestError(f"inference must be one of {', '.join(INFERENCE_MODES)}")
-        candidate_nq = self._run("parse_candidate", data, media_type, base_iri, what="parsing the data")
+        candidate_nq = self._run("parse_candidate", data, media_type, base_iri, what="parsing the data", writer=False)
         return self._check(candidate_nq, self.kg.store, inference=inference, shapes=shapes, plain=plain,
-                           report_format=report_format)
+                           report_format=report_format, writer=False)
 
-    def _check(self, candidate_nq: str, context_store, replaced: tuple = (), **options) -> tasks.CheckOutcome:
+    def _check(self, candidate_nq: str, context_store, replaced: tuple = (), *, writer: bool = True,
+               **options) -> tasks.CheckOutcome:
         """Validate N-Quads against the state in `context_store` (its stored context), in the sandbox."""
         context_nq = ""
         if not options.get("plain"):
@@ -180,7 +184,7 @@ class WriteGate:
             context = context_of(context_store, mentioned_iris(quads), self.ontology(), exclude_graphs=replaced)
             context_nq = dataset_nquads(context)
         return self._run("check", candidate_nq, context_nq, ontology_path=str(ontology_path(self.kg.settings)),
-                         what="validating the data", **options)
+                         what="validating the data", writer=writer, **options)
 
     def _gated(self, candidate_nq: str, context_store, replaced: tuple = ()) -> set:
         """The entailments of a write that conforms in context and keeps the graph consistent; 422 otherwise."""

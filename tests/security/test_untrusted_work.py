@@ -208,3 +208,34 @@ def test_health_answers_while_hostile_requests_hold_every_request_thread(server_
         thread.join()
     assert set(statuses) == {503}
     assert latencies and max(latencies) < 2.0
+
+
+def test_anonymous_validation_cannot_hold_writes_up(server_factory):
+    server = server_factory(env={
+        "NEWSKG_WRITE_TOKEN": "test-token", "NEWSKG_SANDBOX_WORKERS": "1", "NEWSKG_SANDBOX_TIMEOUT_S": "25",
+        "NEWSKG_QUERY_QUEUE_WAIT_S": "1",
+    })
+    heavy = "\n".join(f"<urn:x:s{i}> <urn:x:p> <urn:x:o{i}> ." for i in range(20000))  # seconds of RDFS closure
+    statuses: list[int] = []
+
+    def validate() -> None:
+        statuses.append(httpx.post(
+            server.url + "/validate", params={"inference": "rdfs"}, content=heavy, timeout=60,
+            headers={"Content-Type": "application/n-triples"},
+        ).status_code)
+
+    threads = [threading.Thread(target=validate) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.5)  # the one public sandbox worker is busy now, and the others were turned away
+    assert any(thread.is_alive() for thread in threads)
+    started = time.monotonic()
+    write = httpx.post(server.url + "/sparql", data={"update": "INSERT DATA { <urn:x:w> <urn:x:p> 1 }"},
+                       headers=TOKEN, timeout=60)
+    took = time.monotonic() - started
+    busy_meanwhile = any(thread.is_alive() for thread in threads)
+    for thread in threads:
+        thread.join()
+    assert write.status_code == 204
+    assert busy_meanwhile and took < 3.0
+    assert 503 in statuses  # the anonymous lane was full

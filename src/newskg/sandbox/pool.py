@@ -77,18 +77,28 @@ class SandboxPool:
 
     def __init__(self, limits: SandboxLimits):
         self.limits = limits
-        self._workers = WorkerProcesses(
-            _context(), _worker_main, (limits.memory_bytes,), size=limits.workers, name="newskg-sandbox",
+        context = _context()
+        # Two lanes: anonymous work (POST /validate) cannot keep the writers' work (updates, assertions, Graph Store
+        # writes) waiting, since writers have a worker of their own.
+        self._public = WorkerProcesses(
+            context, _worker_main, (limits.memory_bytes,), size=limits.workers, name="newskg-sandbox",
             queue_wait_s=limits.queue_wait_s,
         )
+        self._writes = WorkerProcesses(
+            context, _worker_main, (limits.memory_bytes,), size=1, name="newskg-sandbox-writes",
+            queue_wait_s=limits.timeout_s,  # writes are serialised already: wait for the one before
+        )
 
-    def run(self, task: str, *args, what: str, timeout_s: float | None = None, **kwargs):
-        """Run `task` in a worker; its result, or an error naming the limit it passed (`what` says what ran)."""
+    def run(self, task: str, *args, what: str, timeout_s: float | None = None, writer: bool = False, **kwargs):
+        """Run `task` in a worker (the writers' lane when `writer`); its result, or an error naming the limit it
+        passed (`what` says what ran)."""
         limit = min(timeout_s, self.limits.timeout_s) if timeout_s else self.limits.timeout_s
-        return self._workers.call(
+        lane = self._writes if writer else self._public
+        return lane.call(
             (task, args, kwargs), limit,
             busy=lambda: OverloadedError(
-                f"all {self.limits.workers} sandbox workers are busy; try again shortly (NEWSKG_SANDBOX_WORKERS)"
+                "the writers' sandbox worker is busy; try again shortly" if writer else
+                f"all {lane.size} sandbox workers are busy; try again shortly (NEWSKG_SANDBOX_WORKERS)"
             ),
             timed_out=lambda: WorkTimeoutError(
                 f"{what} ran past its time limit of {limit:g} s and was stopped; nothing was written "
@@ -103,7 +113,8 @@ class SandboxPool:
 
     def pids(self) -> list[int]:
         """The worker processes' ids (for tests)."""
-        return self._workers.pids()
+        return self._public.pids() + self._writes.pids()
 
     def close(self) -> None:
-        self._workers.close()
+        self._public.close()
+        self._writes.close()
