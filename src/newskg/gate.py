@@ -28,7 +28,7 @@ from .sparql import terms
 from .sparql.update import update_shape
 from .reasoning import entailments
 from .store import OxigraphStore
-from .validation import ShapesError, load_shapes
+from .validation import load_shapes
 
 INFERENCE_MODES = ("none", "rdfs", "owlrl")
 _W3C = ("http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2000/01/rdf-schema#",
@@ -116,19 +116,6 @@ class WriteGate:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
             self._shapes = (mtime, load_shapes(path), f"shapes-sha256:{digest}")
         return self._shapes[1], self._shapes[2]
-
-    def stored_shapes(self, graph_iri: str) -> rdflib.Graph:
-        """A shapes graph kept in the store under `graph_iri`."""
-        graph = terms.iri(graph_iri, "the 'shapes-graph' parameter")
-        if not self.kg.graph_exists(graph_iri):
-            raise NotFoundError(f"no shapes graph <{graph_iri}> in the store")
-        shapes = rdflib.Graph()
-        rows = self.kg.store.query("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", bindings={"g": graph}).rows()
-        for row in rows:
-            shapes.add((to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"])))
-        if len(shapes) == 0:
-            raise ShapesError(f"the shapes graph <{graph_iri}> is empty")
-        return shapes
 
     def ontology(self) -> rdflib.Graph:
         return load_ontology(self.kg.settings)

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import PayloadTooLargeError, ProtocolError
 from ..sandbox.tasks import ShapesInput
-from ..sparql.protocol import _optional_flag, checked_iri
+from ..sparql.protocol import optional_flag, checked_iri
 from ..sparql.formats import Format, format_for_media_type, negotiate
 from . import openapi
 from .body import read_body
@@ -50,7 +50,7 @@ def _validate(request: Request, data: bytes, data_type, shapes_bytes, shapes_typ
     elif "shapes-graph" in params:
         shapes = gate.shapes_input(checked_iri(params["shapes-graph"], "the 'shapes-graph' parameter"))
     base = checked_iri(params["base"], "the 'base' parameter") if "base" in params else None
-    plain = _optional_flag(params.get("plain")) or False
+    plain = optional_flag(params.get("plain")) or False
     if plain and shapes is None:
         raise ProtocolError("plain=true validates with your own shapes only: send a 'shapes' part or ?shapes-graph=")
     report = gate.validate(data, media_type, inference=params.get("inference", "none"), shapes=shapes, plain=plain,

@@ -79,7 +79,8 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in ("true", "1", "yes", "on")
 
 
-def _optional_flag(value: str | None) -> bool | None:
+def optional_flag(value: str | None) -> bool | None:
+    """True or false from a flag parameter, None when it is absent or empty; 400 for anything else."""
     if value is None or value == "":
         return None
     if value.strip().lower() not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
@@ -108,7 +109,7 @@ def _query_request(params: list[tuple[str, str]], query: str, base_iri: str | No
         union_default_graph=_flag(_single(params, "union-default-graph")),
         format=_single(params, "format"),
         timeout_s=_timeout(_single(params, "timeout")),
-        infer=_optional_flag(_single(params, "infer")),
+        infer=optional_flag(_single(params, "infer")),
     )
 
 
