@@ -73,6 +73,23 @@ def test_validate_with_uploaded_and_stored_alternative_shapes(client):
     assert stored["conforms"] is False
 
 
+def test_validate_plain_uses_only_the_uploaded_shapes_and_base_resolves_relative_iris(client):
+    # plain=true: the uploaded shapes on the data alone (a targetNode the data only describes); `base` resolves it.
+    shapes = (
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "<urn:x:shape> a sh:NodeShape ; sh:targetNode <http://example.org/data/thing> ;\n"
+        "  sh:property [ sh:path <urn:x:p> ; sh:minCount 1 ; sh:message \"needs p\" ] .\n"
+    )
+    data = "<thing> <urn:x:q> 1 ."
+    files = {"data": ("a.ttl", data, "text/turtle"), "shapes": ("s.ttl", shapes, "text/turtle")}
+    response = client.post("/validate", params={"plain": "true", "base": "http://example.org/data/"}, files=files)
+    assert response.status_code == 200
+    report = response.json()
+    assert report["conforms"] is False and report["results"][0]["focus_node"] == "http://example.org/data/thing"
+    assert client.post("/validate", params={"base": "not an iri"}, files=files).status_code == 400
+    assert client.post("/validate", params={"plain": "true"}, content=OK, headers=TRIG).status_code == 400
+
+
 def test_validate_bad_input(client):
     broken = client.post("/validate", content=b"<urn:a> <urn:b> .", headers={"Content-Type": "text/turtle"})
     assert broken.status_code == 400 and broken.json()["line"] == 1
