@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from . import vocab
 from .config import Settings
-from .errors import NewsKGError, NotFoundError
+from .errors import NewsKGError, NotFoundError, ResultTooLargeError
 from .gate import WriteGate, remove_stale_scratch
 from .project import find_project_dir
 from .egress.policy import service_policy
@@ -238,6 +238,15 @@ class KnowledgeGraph:
         """One graph ("" for the default graph), or the whole dataset (None), serialized."""
         if graph is not None and not self.graph_exists(graph):
             raise NotFoundError(f"no graph <{graph}> in the store")
+        counts = self.triple_counts()
+        size = sum(counts.values()) if graph is None else counts.get(graph, 0)
+        limit = self.settings.max_result_rows
+        if size > limit:  # the answer is built in memory: the same cap as a query's result
+            what = "the dataset" if graph is None else "the default graph" if graph == "" else f"<{graph}>"
+            raise ResultTooLargeError(
+                f"{what} holds {size} triples, more than NEWSKG_MAX_RESULT_ROWS ({limit}); read it with SPARQL "
+                "(LIMIT/OFFSET) or `newskg export`"
+            )
         out = io.BytesIO()
         self.store.dump(out, rdf_format, graph=graph)
         return out.getvalue()
@@ -286,6 +295,13 @@ class KnowledgeGraph:
         """Write the whole dataset (every graph) in a dataset syntax."""
         self.store.dump(output, rdf_format)
 
+    def triple_counts(self) -> dict[str, int]:
+        """Triples per graph ("" the default graph), counted again only after a write through this service."""
+        counted = self._health_counts
+        if counted is None or counted[0] != self.generation:
+            counted = self._health_counts = (self.generation, self.store.triple_counts())
+        return counted[1]
+
     def health(self) -> dict:
         """Whether the store answers, and its triple counts; status "unavailable" with the problems when it does not.
 
@@ -304,10 +320,7 @@ class KnowledgeGraph:
         report = {"status": "unavailable" if problems else "ok", "store": {"engine": type(self.store).__name__}}
         if problems:
             return {**report, "problems": problems}
-        counted = self._health_counts
-        if counted is None or counted[0] != self.generation:
-            counted = self._health_counts = (self.generation, self.store.triple_counts())
-        counts = counted[1]
+        counts = self.triple_counts()
         return {
             **report,
             "triples": sum(counts.values()),

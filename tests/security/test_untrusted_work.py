@@ -239,3 +239,14 @@ def test_anonymous_validation_cannot_hold_writes_up(server_factory):
     assert write.status_code == 204
     assert busy_meanwhile and took < 3.0
     assert 503 in statuses  # the anonymous lane was full
+
+
+def test_graph_store_reads_past_the_result_cap_are_refused_not_built_in_memory(server_factory):
+    server = server_factory(env={"NEWSKG_MAX_RESULT_ROWS": "500"})
+    whole = httpx.get(server.url + "/store", headers={"Accept": "application/n-quads"})
+    assert whole.status_code == 413 and "NEWSKG_MAX_RESULT_ROWS" in whole.json()["message"]
+    default = httpx.get(server.url + "/store", params={"default": ""}, headers={"Accept": "application/n-triples"})
+    assert default.status_code == 413
+    small = httpx.get(server.url + "/store", params={"graph": "https://w3id.org/newskg/graph/wikidata-snapshot"},
+                      headers={"Accept": "application/n-triples"})
+    assert small.status_code == 200 and small.text.count("\n") < 500
