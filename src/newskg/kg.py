@@ -75,6 +75,7 @@ class KnowledgeGraph:
         self.sandbox: SandboxPool | None = None
         self.write_lock = threading.RLock()
         self.generation = 0
+        self._memo: dict[str, tuple[int, object]] = {}
         self._health_counts: tuple[int, dict[str, int]] | None = None  # (generation, counts)
         self.cache = ResultCache(settings.result_cache_bytes) if settings.result_cache_bytes else None
         self.gate = WriteGate(self)
@@ -294,6 +295,13 @@ class KnowledgeGraph:
     def export(self, output: BinaryIO, rdf_format) -> None:
         """Write the whole dataset (every graph) in a dataset syntax."""
         self.store.dump(output, rdf_format)
+
+    def memo(self, key: str, compute: Callable[[], object]):
+        """A value computed from the data (a page over a whole-store scan), kept until the next write."""
+        cached = self._memo.get(key)
+        if cached is None or cached[0] != self.generation:
+            cached = self._memo[key] = (self.generation, compute())
+        return cached[1]
 
     def triple_counts(self) -> dict[str, int]:
         """Triples per graph ("" the default graph), counted again only after a write through this service."""

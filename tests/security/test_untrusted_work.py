@@ -250,3 +250,11 @@ def test_graph_store_reads_past_the_result_cap_are_refused_not_built_in_memory(s
     small = httpx.get(server.url + "/store", params={"graph": "https://w3id.org/newskg/graph/wikidata-snapshot"},
                       headers={"Accept": "application/n-triples"})
     assert small.status_code == 200 and small.text.count("\n") < 500
+
+
+def test_whole_store_pages_are_computed_once_per_write_not_per_request(kg):
+    calls = []
+    compute = lambda: calls.append(1) or len(calls)  # noqa: E731
+    assert kg.memo("page", compute) == 1 and kg.memo("page", compute) == 1
+    kg.committed()
+    assert kg.memo("page", compute) == 2 and len(calls) == 2

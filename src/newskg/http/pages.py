@@ -124,7 +124,9 @@ def ontology(request: Request) -> Response:
     kg = request.app.state.kg
     fmt = negotiate(PAGE_FORMATS, request.headers.get("accept"), request.query_params.get("format"))
     if fmt is HTML:
-        return _render(request, "ontology.html", o=pages_data.ontology_doc(kg, _site(request)))
+        # two scans of the whole default graph: computed once per data generation, not once per anonymous request
+        doc = kg.memo("ontology-doc", lambda: pages_data.ontology_doc(kg, _site(request)))
+        return _render(request, "ontology.html", o=doc)
     source = find_project_dir(kg.settings) / "ontology" / "newskg.ttl"
     return Response(pages_data.ontology_rdf(source, fmt.engine), media_type=fmt.content_type,
                     headers={"Vary": "Accept"})
