@@ -1,4 +1,4 @@
-"""The `newskg` command: serve, load, query, validate, export, wikidata."""
+"""The `newskg` command: serve, load, query, validate, export, wikidata, article, claims."""
 
 from __future__ import annotations
 
@@ -220,6 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .wikidata.commands import add_wikidata_commands
 
     add_wikidata_commands(sub, open_kg=_open)  # handed down: nothing below the CLI imports it
+
+    from .ingest.commands import add_ingest_commands
+
+    add_ingest_commands(sub, open_kg=_open)
     return parser
 
 

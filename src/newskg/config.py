@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     load_seed: bool = Field(
         True, description="Load the ontology, the article graph, the snapshot and the shapes at start (once)."
     )
+    max_sheet_rows: int = Field(
+        1000, ge=1, description="Most claims one sheet (`newskg claims add`, POST /claims) may hold (400 past it)."
+    )
     store_kind: str = Field(
         "oxigraph", pattern="^(oxigraph|sparql)$",
         description="oxigraph: the embedded store in `store`; sparql: a remote SPARQL 1.1 server (NEWSKG_REMOTE_*).",

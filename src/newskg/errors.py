@@ -185,3 +185,21 @@ class ShapesRejectedError(BadRequestError):
     """Shapes the caller supplied that pySHACL cannot apply: the caller's fault, unlike the project's own shapes."""
 
     title = "Shapes rejected"
+
+
+class IngestError(BadRequestError):
+    """Bad rows or fields of an article or a claims sheet: `errors` lists each as {"row", "column", "message"}."""
+
+    title = "Bad input"
+
+    def __init__(self, message: str, *, errors: list[dict] | None = None, detail=None, **_):
+        errors = errors if errors is not None else (detail or {}).get("errors", [])
+        super().__init__(message, detail={"errors": errors})
+        self.errors = errors
+
+    @classmethod
+    def at(cls, message: str, row: int | None = None, column: str | None = None) -> "IngestError":
+        """One error at a row (1-based; None for the article or the request) and a column (a field name)."""
+        where = ", ".join(part for part in (f"row {row}" if row else "", f"column {column!r}" if column else "") if part)
+        return cls(f"{where}: {message}" if where else message,
+                   errors=[{"row": row, "column": column, "message": message}])

@@ -46,6 +46,7 @@ candidate describes. ``conforms`` is true when no kept result has severity ``sh:
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -267,8 +268,59 @@ def validate(
         (_result_from(report_graph, node, shapes) for node in kept_nodes),
         key=lambda r: (r.focus_node, r.source_shape, r.path or "", r.message, r.value or ""),
     )
+    unknown = unknown_terms(data, ontology) if ontology is not None else []
+    results += unknown
     conforms = not any(result.severity == "Violation" for result in results)
-    return ValidationReport(conforms=conforms, results=results, graph=_report_graph(report_graph, kept_nodes, conforms))
+    graph = _report_graph(report_graph, kept_nodes, conforms)
+    for result in unknown:
+        _add_result(graph, result)
+    return ValidationReport(conforms=conforms, results=results, graph=graph)
+
+
+OUR_NAMESPACE = "https://w3id.org/newskg/ontology#"
+ONTOLOGY_TERMS_CHECK = NKGSH.OntologyTerms  # the source named on results about terms the ontology lacks
+
+
+def unknown_terms(data: rdflib.Graph, ontology: rdflib.Graph) -> list[ValidationResult]:
+    """A result for each term of our namespace that the data uses and the ontology does not define (a misspelling,
+    most likely), with the closest defined term: "nkg:claimnt is not a term of the ontology; did you mean ...?"."""
+    known = {str(s)[len(OUR_NAMESPACE):] for s in ontology.subjects() if str(s).startswith(OUR_NAMESPACE)}
+    if not known:
+        return []
+    first_use: dict[str, tuple[rdflib.term.Node, str | None]] = {}
+    for _, triples in _graphs_of(data):
+        for s, p, o in triples:
+            for term, focus, path in ((p, s, str(p)), (o, s, str(p)), (s, s, None)):
+                if isinstance(term, URIRef) and str(term).startswith(OUR_NAMESPACE):
+                    name = str(term)[len(OUR_NAMESPACE):]
+                    if name not in known and name not in first_use:
+                        first_use[name] = (focus, path)
+    results = []
+    for name, (focus, path) in sorted(first_use.items()):
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6) or difflib.get_close_matches(
+            name.lower(), {k.lower(): k for k in known}, n=1, cutoff=0.6)
+        suggestion = next((k for k in known if k.lower() == close[0].lower()), close[0]) if close else None
+        hint = f"; did you mean nkg:{suggestion}?" if suggestion else ""
+        results.append(ValidationResult(
+            focus_node=str(focus), path=path, value=OUR_NAMESPACE + name, severity="Violation",
+            message=f"nkg:{name} is not a term of the ontology{hint}", source_shape=str(ONTOLOGY_TERMS_CHECK),
+        ))
+    return results
+
+
+def _add_result(graph: rdflib.Graph, result: ValidationResult) -> None:
+    """Add a result found outside pySHACL to a sh:ValidationReport graph."""
+    node = BNode()
+    report = graph.value(None, RDF.type, SH.ValidationReport, any=True)
+    graph.add((report, SH.result, node))
+    graph.add((node, RDF.type, SH.ValidationResult))
+    graph.add((node, SH.focusNode, URIRef(result.focus_node) if "://" in result.focus_node else BNode(result.focus_node)))
+    if result.path:
+        graph.add((node, SH.resultPath, URIRef(result.path)))
+    graph.add((node, SH.value, URIRef(result.value)))
+    graph.add((node, SH.resultSeverity, SH.Violation))
+    graph.add((node, SH.resultMessage, Literal(result.message)))
+    graph.add((node, SH.sourceShape, ONTOLOGY_TERMS_CHECK))
 
 
 @lru_cache(maxsize=512)
