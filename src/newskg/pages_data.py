@@ -15,6 +15,7 @@ import pyoxigraph as ox
 
 from . import vocab
 from .errors import NotFoundError
+from .ingest import claims as claim_sheet
 from .sparql import terms
 
 # Prefixes used to show IRIs compactly (ours first, then a few common ones the pages meet).
@@ -497,6 +498,8 @@ def article_view(kg, site: Site, article_iri: str) -> dict | None:
         "statuses": sorted({c["status"] for c in claims}),
         "timeline": timeline(kg, site, article_iri),
         "places": places(kg, site, article_iri),
+        "events": events(kg),
+        "choices": CLAIM_CHOICES,
     }
 
 
@@ -511,6 +514,27 @@ def articles(kg, site: Site) -> list[dict]:
              "headline": r["headline"].value if "headline" in r else compact(r["a"].value),
              "claims": int(r["claims"].value)} for r in rows]
 
+
+
+def events(kg) -> list[dict]:
+    """Every event in the store (what a new claim can be about), with its English (else any) label, by label."""
+    n = vocab.NKG
+    rows = kg.query(
+        f"SELECT DISTINCT ?e WHERE {{ ?e a/<{vocab.RDFS}subClassOf>* <{n}Event> FILTER(ISIRI(?e)) }}"
+    ).rows()
+    iris = [r["e"].value for r in rows]
+    labels = labels_for(kg, iris)
+    return sorted(({"iri": i, "label": labels.get(i, compact(i))} for i in iris), key=lambda e: e["label"].lower())
+
+
+# Choices of the annotation form, named as the claims sheet names them (ingest/claims.py holds the rules).
+CLAIM_CHOICES = {
+    "status": tuple(claim_sheet.STATUSES),
+    **{name: tuple(values) for name, values in claim_sheet.FACTUALITY.items()},
+    "figure_kind": tuple(claim_sheet.FIGURE_KINDS),
+    "figure_approximation": tuple(claim_sheet.APPROXIMATIONS),
+    "claimant_new": claim_sheet.NEW_ACTOR_CLASSES,
+}
 
 # --------------------------------------------------------------------------------------------- ontology docs
 _KINDS = {

@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from .. import __version__
 from ..config import Settings
 from ..kg import KnowledgeGraph
-from . import assertions, health, ingest, pages, sparql, store, validation
+from . import assertions, health, ingest, pages, reconcile, sparql, store, validation
 from .errors import add_error_handlers
 
 
@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = Non
     app.include_router(validation.router)
     app.include_router(assertions.router)
     app.include_router(ingest.router)
+    app.include_router(reconcile.router)
     app.include_router(health.router)
     app.include_router(pages.router)
     app.add_middleware(

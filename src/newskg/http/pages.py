@@ -117,6 +117,12 @@ def article(request: Request, slug: str) -> HTMLResponse:
     return _render(request, "article.html", a=view, site=site)
 
 
+@router.get("/articles/new", summary="The new-article page", response_class=HTMLResponse)
+def new_article(request: Request) -> HTMLResponse:
+    """A form for an article's text and metadata, posted to /articles by the page's script (with the token)."""
+    return _render(request, "new_article.html")
+
+
 @router.get("/ontology", summary="The ontology (HTML docs or RDF)")
 @router.head("/ontology", summary="The ontology (HTML docs or RDF)")
 def ontology(request: Request) -> Response:

@@ -15,9 +15,10 @@
   function showClaim(mark) {
     var id = mark.dataset.claim;
     var claim = data.claims[id];
-    if (!claim) { return; }
+    var annotating = document.getElementById("annotate-form");
+    if (!claim || (annotating && !annotating.hidden)) { return; }  // the form has the panel while it is open
     document.querySelectorAll("mark.claim.active").forEach(function (m) { m.classList.remove("active"); });
-    document.querySelectorAll('mark.claim[data-claim="' + id + '"]').forEach(function (m) { m.classList.add("active"); });
+    document.querySelectorAll('mark.claim[data-claim="' + CSS.escape(id) + '"]').forEach(function (m) { m.classList.add("active"); });
     popup.replaceChildren();
     popup.className = "claim-popup status-" + claim.status;
     popup.appendChild(text("h3", "", claim.label));
@@ -50,22 +51,28 @@
     popup.style.top = Math.max(0, rect.top - panel.top) + "px";
   }
 
-  document.querySelectorAll("mark.claim[data-claim]").forEach(function (mark) {
-    function handler(event) { event.stopPropagation(); showClaim(mark); }
-    mark.addEventListener("mouseover", handler);
-    mark.addEventListener("focus", handler);
-    mark.addEventListener("click", handler);
+  // Delegated, so that marks re-rendered after a claim is added (annotate.js) behave the same.
+  var articleText = document.getElementById("article-text");
+  ["mouseover", "focusin", "click"].forEach(function (type) {
+    articleText.addEventListener(type, function (event) {
+      var mark = event.target.closest && event.target.closest("mark.claim[data-claim]");
+      if (mark && articleText.contains(mark)) { showClaim(mark); }
+    });
+  });
+  document.addEventListener("newskg:article-changed", function () {
+    data = JSON.parse(document.getElementById("article-data").textContent);
+    filter();
   });
 
   if (window.location.hash) {
-    var target = document.querySelector('mark.claim[data-claim="' + window.location.hash.slice(1) + '"]');
+    var target = document.querySelector('mark.claim[data-claim="' + CSS.escape(window.location.hash.slice(1)) + '"]');
     if (target) { target.scrollIntoView({ block: "center" }); showClaim(target); }
   }
-  document.querySelectorAll("a.jump[data-claim]").forEach(function (a) {
-    a.addEventListener("click", function (event) {
-      var target = document.querySelector('mark.claim[data-claim="' + a.dataset.claim + '"]');
-      if (target) { event.preventDefault(); target.scrollIntoView({ block: "center" }); target.focus(); }
-    });
+  document.getElementById("claims-table").addEventListener("click", function (event) {
+    var a = event.target.closest && event.target.closest("a.jump[data-claim]");
+    if (!a) { return; }
+    var target = document.querySelector('mark.claim[data-claim="' + CSS.escape(a.dataset.claim) + '"]');
+    if (target) { event.preventDefault(); target.scrollIntoView({ block: "center" }); target.focus(); }
   });
 
   // Filters of the claims table.
@@ -86,6 +93,19 @@
   claimant.addEventListener("change", filter);
   status.addEventListener("change", filter);
 
+  function placePopup(p) {  // built as nodes: labels come from the store and are never parsed as markup
+    var box = document.createElement("div");
+    var link = document.createElement("a");
+    link.href = p.href;
+    link.textContent = p.label;
+    box.appendChild(link);
+    box.appendChild(document.createElement("br"));
+    box.appendChild(document.createTextNode(p.lat + ", " + p.lon));
+    box.appendChild(document.createElement("br"));
+    box.appendChild(text("small", "", p.graph_name));
+    return box;
+  }
+
   // The map: Leaflet with no tile layer; a graticule and Kazakhstan's bounding box drawn as vectors.
   var mapEl = document.getElementById("map");
   if (window.L && mapEl) {
@@ -100,8 +120,8 @@
     L.marker([55.0, 47.2], { icon: L.divIcon({ className: "map-caption", html: "Kazakhstan (bounding box)", iconSize: [180, 16], iconAnchor: [0, 0] }), interactive: false }).addTo(map);
     data.places.forEach(function (p) {
       L.circleMarker([p.lat, p.lon], { radius: 7, color: "#8a1c1c", weight: 2, fillColor: "#d9534f", fillOpacity: 0.9 })
-        .bindTooltip(p.label, { permanent: true, direction: "right", className: "place-label" })
-        .bindPopup('<a href="' + p.href + '">' + p.label + "</a><br>" + p.lat + ", " + p.lon + "<br><small>" + p.graph_name + "</small>")
+        .bindTooltip(text("span", "", p.label), { permanent: true, direction: "right", className: "place-label" })
+        .bindPopup(placePopup(p))
         .addTo(map);
     });
     map.fitBounds(L.latLngBounds(kz).pad(0.15));
