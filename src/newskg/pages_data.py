@@ -534,6 +534,7 @@ CLAIM_CHOICES = {
     "figure_kind": tuple(claim_sheet.FIGURE_KINDS),
     "figure_approximation": tuple(claim_sheet.APPROXIMATIONS),
     "claimant_new": claim_sheet.NEW_ACTOR_CLASSES,
+    "event_new": claim_sheet.NEW_EVENT_CLASSES,
 }
 
 # --------------------------------------------------------------------------------------------- ontology docs

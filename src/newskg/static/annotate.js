@@ -94,6 +94,9 @@
       var value = field.dataset.iri && field.dataset.label === field.value ? field.dataset.iri : field.value.trim();
       if (value || field.name === "claimant" || field.name === "translation") { cells[field.name] = value; }  // required
     });
+    if (cells.event_new) { cells.event = cells.event_label || ""; }  // a new event: the event column holds its name
+    delete cells.event_label;
+    if (!cells.figure_kind) { delete cells.figure_approximation; }  // a select's default is not a figure
     if (cells.status === "asserted") { delete cells.status; }  // the default; withdrawal fields then stand out
     return cells;
   }
@@ -256,6 +259,7 @@
     clearReport();
     setState("", "");
     passage = null;
+    document.getElementById("annotate-figure").open = false;
     showWithdrawal();
     form.hidden = true;
   }
@@ -314,7 +318,8 @@
         var tbody = document.querySelector("#claims-table tbody");
         tbody.replaceChildren.apply(tbody, Array.from(rows.childNodes).map(function (n) { return document.adoptNode(n); }));
         document.getElementById("article-data").textContent = data.textContent;
-        ["filter-claimant", "filter-status"].forEach(function (id) {  // a new claimant or status can be filtered on
+        // a new claimant or status can be filtered on; a new event can be chosen for the next claim
+        ["filter-claimant", "filter-status", "f-event", "f-figure_of"].forEach(function (id) {
           var select = document.getElementById(id);
           var options = fresh.getElementById(id);
           if (!select || !options) { return; }
