@@ -184,8 +184,8 @@ def test_term_has_its_kind(ontology, term, kind):
     ("scheme", "members"),
     [
         (NKG.ClaimStatus, {"Asserted", "Withdrawn", "Disputed"}),
-        (NKG.FigureKind, {"Deaths", "Injured", "Arrests", "Population"}),
-        (NKG.Approximation, {"Exact", "Almost", "About", "AtLeast"}),
+        (NKG.FigureKind, {"Deaths", "Injured", "Arrests", "Population", "Troops", "Attackers", "VehiclesDestroyed"}),
+        (NKG.Approximation, {"Exact", "Almost", "About", "AtLeast", "MoreThan"}),
         (
             NKG.DatePrecision,
             {"DayPrecision", "WeekendPrecision", "WeekPrecision", "MonthPrecision", "BeforeDatePrecision"},
@@ -215,6 +215,7 @@ def test_concept_scheme_has_exactly_its_concepts(ontology, scheme, members):
         (NKG.reportedIn, RDFS.subPropertyOf, SCHEMA.appearance),
         (NKG.reportedIn, RDFS.subPropertyOf, PROV.wasDerivedFrom),
         (NKG.withdrawnBy, RDFS.subPropertyOf, PROV.wasInvalidatedBy),
+        (NKG.supersedes, RDFS.subPropertyOf, PROV.wasRevisionOf),
         (NKG.Actor, RDFS.subClassOf, PROV.Agent),
         (NKG.Person, RDFS.subClassOf, SCHEMA.Person),
         (NKG.Organisation, RDFS.subClassOf, SCHEMA.Organization),

@@ -22,9 +22,10 @@ MAX_TITLE_CHARS = 1000
 
 @dataclass
 class ArticleFields:
-    """What `newskg article add` and POST /articles take: the text (exact bytes) and its metadata."""
+    """What `newskg article add` and POST /articles take: the text (exact bytes) and its metadata. Without a text
+    (None), the article is a report cited by its address: its title is our own label, not its headline."""
 
-    text: bytes
+    text: bytes | None
     url: str
     title: str
     publisher: str
@@ -42,12 +43,13 @@ def _check(fields: ArticleFields) -> tuple[str, Draft]:
     """The text decoded (exactly), and a draft holding the problems of the fields."""
     draft = Draft()
     text = ""
-    try:
-        text = fields.text.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        draft.error(f"the text is not UTF-8 (byte {exc.start}): save it as UTF-8", column="text")
-    if not text.strip() and not draft.errors:
-        draft.error("the text is empty", column="text")
+    if fields.text is not None:
+        try:
+            text = fields.text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            draft.error(f"the text is not UTF-8 (byte {exc.start}): save it as UTF-8", column="text")
+        if not text.strip() and not draft.errors:
+            draft.error("the text is empty", column="text")
     if not terms.is_iri(fields.url) or not fields.url.lower().startswith(("http://", "https://")):
         draft.error(f"{fields.url[:200]!r} is not an http(s) URL", column="url")
     if not fields.title.strip() or len(fields.title) > MAX_TITLE_CHARS:
@@ -102,9 +104,11 @@ def build(kg, fields: ArticleFields) -> tuple[str, Draft]:
     date_iri = f"{vocab.RESOURCE_BASE}time/{article.rsplit('/', 1)[-1]}-date"
     add_timespec(draft, date_iri, when, label=f"date of the article ({fields.date.strip()})")
     draft.add(article, RDF_TYPE, nkg("Article"))
-    draft.add(article, LABEL, ox.Literal(fields.title.strip(), language=fields.lang))
+    held = fields.text is not None
+    draft.add(article, LABEL, ox.Literal(fields.title.strip(), language=fields.lang if held else "en"))
     draft.add(article, SCHEMA_URL, ox.NamedNode(fields.url))
-    draft.add(article, ox.NamedNode(vocab.SCHEMA + "headline"), ox.Literal(fields.title.strip(), language=fields.lang))
+    if held:  # a cited report's headline is its words, which we do not copy: the title is then our own label
+        draft.add(article, ox.NamedNode(vocab.SCHEMA + "headline"), ox.Literal(fields.title.strip(), language=fields.lang))
     draft.add(article, ox.NamedNode(vocab.SCHEMA + "publisher"), publisher)
     published = (typed(when.earliest.isoformat()[:7], "gYearMonth") if when.precision == "month"
                  else typed(when.earliest.isoformat(), "date"))
@@ -112,7 +116,8 @@ def build(kg, fields: ArticleFields) -> tuple[str, Draft]:
         draft.add(article, ox.NamedNode(vocab.SCHEMA + "datePublished"), published)
     draft.add(article, nkg("publishedAt"), date_iri)
     draft.add(article, ox.NamedNode(vocab.SCHEMA + "inLanguage"), ox.Literal(fields.lang))
-    draft.add(article, ox.NamedNode(vocab.SCHEMA + "articleBody"), ox.Literal(text, language=fields.lang))
-    draft.add(article, nkg("sha256"), ox.Literal(hashlib.sha256(fields.text).hexdigest()))
+    if held:
+        draft.add(article, ox.NamedNode(vocab.SCHEMA + "articleBody"), ox.Literal(text, language=fields.lang))
+        draft.add(article, nkg("sha256"), ox.Literal(hashlib.sha256(fields.text).hexdigest()))
     draft.minted.insert(0, article)
     return article, draft

@@ -19,9 +19,10 @@ from .. import vocab
 from ..errors import IngestError, NotFoundError
 from ..sparql import terms
 from . import actors
-from .draft import LABEL, RDF_TYPE, DateRange, Draft, PRECISIONS, add_timespec, nkg, parse_range, typed
+from .draft import LABEL, RDF_TYPE, DateRange, Draft, PRECISIONS, add_timespec, nkg, parse_day, parse_range, typed
 
 REQUIRED = ("quote", "claimant", "translation")
+REQUIRED_WITHOUT_TEXT = ("claimant", "summary")  # a report cited by its address: we hold no text to quote
 COLUMNS = {
     "quote": "the claim's words, verbatim from the article's text (offsets are computed from it)",
     "occurrence": "which occurrence of the quote, 1, 2, ... (only when the quote occurs more than once)",
@@ -29,12 +30,19 @@ COLUMNS = {
     "claimant_new": "make a new actor of this class for the claimant: " + ", ".join(
         ("Person", "Organisation", "GovernmentBody", "NewsOrganisation", "ArmedForce", "Group")),
     "translation": "an English translation of the quote",
+    "summary": "for a report whose text we do not hold (no quote): what it claims, in your own English words",
     "date": "when it was said: YYYY-MM-DD, YYYY-MM, or FROM..TO (default: the article's date)",
     "date_expression": "the text's own words for that date (e.g. maandag); they must occur in the text",
     "date_precision": "precision of a FROM..TO date: " + ", ".join(PRECISIONS),
+    "date_inferred": "yes when the date was worked out rather than stated by the source (default: no)",
     "status": "asserted (default), withdrawn or disputed",
     "withdrawn_by": "who withdrew it (an actor; required when the status is withdrawn)",
     "withdrawal_date": "when it was withdrawn (default: the article's date)",
+    "withdrawal": "one withdrawal shared by several claims: its IRI (an existing one is linked; a new one is made "
+                  "with withdrawn_by, withdrawal_date and withdrawal_reason)",
+    "withdrawal_reason": "the reason given for the withdrawal, in your own English words",
+    "reports_withdrawal": "this claim reports a withdrawal: that withdrawal's IRI (it is then known from this claim)",
+    "supersedes": "earlier claims this later official figure replaces (IRIs, separated by spaces): outdated, not false",
     "certainty": "certain (default), probable, possible or underspecified",
     "polarity": "positive (default), negative or underspecified",
     "tense": "nonfuture (default), future or underspecified",
@@ -43,11 +51,14 @@ COLUMNS = {
     "event_new": "make a new event of this class, labelled with the event column's words: " + ", ".join(
         ("Event", "Unrest", "Protest", "Storming", "MassArrest", "MilitaryOperation", "Order", "Shooting",
          "CoupAttempt", "InternetOutage", "PriceRise", "Recovery", "Grievance", "Interference")),
-    "figure_kind": "a figure in the claim: deaths, injured, arrests or population",
+    "figure_kind": "a figure in the claim: deaths, injured, arrests, population, troops, attackers or "
+                   "vehicles-destroyed",
     "figure_value": "its value, a whole number, or unknown",
-    "figure_approximation": "exact (default), almost, about or at-least",
+    "figure_approximation": "exact (default), almost, about, at-least or more-than",
     "figure_group": "the counted group: a group's label or IRI (a new group with these words otherwise)",
     "figure_of": "what the figure counts for: an event or a place (default: the event column)",
+    "figure_from": "the first day of the period the figure covers (YYYY-MM-DD)",
+    "figure_until": "the last day of the period the figure covers (YYYY-MM-DD)",
 }
 NEW_ACTOR_CLASSES = ("Person", "Organisation", "GovernmentBody", "NewsOrganisation", "ArmedForce", "Group")
 NEW_EVENT_CLASSES = ("Event", "Unrest", "Protest", "Storming", "MassArrest", "MilitaryOperation", "Order", "Shooting",
@@ -60,8 +71,11 @@ FACTUALITY = {
     "tense": {"nonfuture": "NONFUTURE", "future": "FUTURE", "underspecified": "UNDERSPECIFIED"},
 }
 DEFAULT_FACTUALITY = {"certainty": "certain", "polarity": "positive", "tense": "nonfuture"}
-FIGURE_KINDS = {"deaths": "Deaths", "injured": "Injured", "arrests": "Arrests", "population": "Population"}
-APPROXIMATIONS = {"exact": "Exact", "almost": "Almost", "about": "About", "at-least": "AtLeast"}
+FIGURE_KINDS = {"deaths": "Deaths", "injured": "Injured", "arrests": "Arrests", "population": "Population",
+                "troops": "Troops", "attackers": "Attackers", "vehicles-destroyed": "VehiclesDestroyed"}
+APPROXIMATIONS = {"exact": "Exact", "almost": "Almost", "about": "About", "at-least": "AtLeast",
+                  "more-than": "MoreThan"}
+YES_NO = {"yes": True, "no": False, "true": True, "false": False}
 MAX_CELL_CHARS = 20_000
 _NUMBERED = re.compile(r"-(\d+)$")
 XSD_NNI = "nonNegativeInteger"
@@ -135,14 +149,14 @@ def _read_jsonl(text: str, max_rows: int) -> list[dict]:
     return rows
 
 
-def check_columns(names, row: int) -> None:
+def check_columns(names, row: int, required: tuple = REQUIRED) -> None:
     """A 400 for a column the sheet does not know (with the closest known name), or a required one missing."""
     for name in names:
         if name not in COLUMNS:
             close = difflib.get_close_matches(str(name), list(COLUMNS), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; the columns are {_allowed(COLUMNS)}"
             raise IngestError.at(f"unknown column {str(name)[:100]!r}{hint}", row or None, str(name)[:100])
-    for name in REQUIRED:
+    for name in required:
         if name not in names:
             raise IngestError.at(f"the sheet needs a column {name!r} ({COLUMNS[name]})", row or None, name)
 
@@ -151,7 +165,7 @@ def _cells(raw, row: int) -> dict[str, str]:
     """A row as column to non-empty text (numbers taken as text); a 400 for anything else."""
     if not isinstance(raw, dict):
         raise IngestError.at("a row must be an object of column names to values", row)
-    check_columns(list(raw), row)
+    check_columns(list(raw), row, required=())  # which are required depends on the article: build() says
     cells = {}
     for name, value in raw.items():
         if value is None:
@@ -172,7 +186,7 @@ class Article:
     """What the claims need of their article: its IRI, slug, text, date and the claims it already has."""
 
     iri: str
-    text: str
+    text: str | None  # None: a report cited by its address, whose text we do not hold
     date_iri: str | None
     latest: dt.date | None
     claims: dict[str, tuple[int, int, str]]  # claim IRI -> (start, end, claimant)
@@ -186,11 +200,11 @@ def load_article(kg, article_iri: str) -> Article:
     """The stored article `article_iri` names; 404 when there is none."""
     node = terms.iri(article_iri, "the article")
     rows = kg.query(f"""SELECT ?a ?body ?when ?latest WHERE {{
-        ?a a <{vocab.NKG}Article> ; <{vocab.SCHEMA}articleBody> ?body .
+        ?a a <{vocab.NKG}Article> . OPTIONAL {{ ?a <{vocab.SCHEMA}articleBody> ?body }}
         OPTIONAL {{ ?a <{vocab.NKG}publishedAt> ?when . OPTIONAL {{ ?when <{vocab.NKG}latest> ?latest }} }}
     }}""", bindings={"a": node}).rows()
     if not rows:
-        raise NotFoundError(f"no article <{article_iri[:300]}> with a text (schema:articleBody) in the store")
+        raise NotFoundError(f"no article <{article_iri[:300]}> in the store")
     row = rows[0]
     latest = None
     if "latest" in row:
@@ -207,7 +221,8 @@ def load_article(kg, article_iri: str) -> Article:
         except ValueError:
             span = (-1, -1)
         claims[c["c"].value] = (*span, c["who"].value if "who" in c else "")
-    return Article(article_iri, row["body"].value, row["when"].value if "when" in row else None, latest, claims)
+    return Article(article_iri, row["body"].value if "body" in row else None,
+                   row["when"].value if "when" in row else None, latest, claims)
 
 
 def next_number(article: Article) -> int:
@@ -259,9 +274,11 @@ def locate(text: str, quote: str, occurrence: str | None, row: int, draft: Draft
 class _Row:
     """One row being turned into a claim: its cells, number and the draft it adds to."""
 
-    def __init__(self, kg, article: Article, draft: Draft, cells: dict, row: int, taken: set[str], new_actors: dict):
+    def __init__(self, kg, article: Article, draft: Draft, cells: dict, row: int, taken: set[str], new_actors: dict,
+                 new_withdrawals: set[str]):
         self.kg, self.article, self.draft, self.cells, self.row = kg, article, draft, cells, row
-        self.taken, self.new_actors = taken, new_actors
+        self.taken, self.new_actors, self.new_withdrawals = taken, new_actors, new_withdrawals
+        self.pending_times: list = []  # (IRI, DateRange) of a new withdrawal's date, added with the claim
 
     def error(self, message: str, column: str) -> None:
         self.draft.error(message, self.row, column)
@@ -400,6 +417,25 @@ def _event_or_place(r: _Row) -> str | None:
     return None
 
 
+def _period(r: _Row) -> DateRange | None | bool:
+    """The period a figure covers, from figure_from to figure_until (bounds to the day); False on an error."""
+    first, last = r.cells.get("figure_from"), r.cells.get("figure_until")
+    if not first and not last:
+        return None
+    if not (first and last):
+        r.error("a period needs both ends: figure_from and figure_until", "figure_until" if first else "figure_from")
+        return False
+    try:
+        start, end = parse_day(first)[0], parse_day(last)[1]
+    except ValueError as exc:
+        r.error(str(exc), "figure_from")
+        return False
+    if end < start:
+        r.error("the period ends before it starts", "figure_until")
+        return False
+    return DateRange(start, end, "day")
+
+
 def _figure(r: _Row, claim: str, figure_iri: str, event: str | None) -> bool:
     """Add the row's figure to the claim graph; False (with errors) when it cannot be made."""
     cells = r.cells
@@ -416,8 +452,13 @@ def _figure(r: _Row, claim: str, figure_iri: str, event: str | None) -> bool:
     if "figure_of" not in cells and event is None:
         r.error("say what the figure counts for: an event column, or figure_of (an event or a place)", "figure_of")
     group = _group(r) if "figure_group" in cells else None
-    if kind is None or approximation is None or value is None or of is None:
+    period = _period(r)
+    if kind is None or approximation is None or value is None or of is None or period is False:
         return False
+    if period:
+        period_iri = f"{vocab.RESOURCE_BASE}time/{figure_iri.rsplit('/', 1)[-1]}-period"
+        add_timespec(r.draft, period_iri, period)
+        r.draft.add(figure_iri, nkg("period"), period_iri, claim)
     r.draft.add(figure_iri, RDF_TYPE, nkg("Figure"), claim)
     r.draft.add(figure_iri, nkg("figureKind"), nkg(kind), claim)
     r.draft.add(figure_iri, nkg("figureOf"), of, claim)
@@ -433,38 +474,111 @@ def _figure(r: _Row, claim: str, figure_iri: str, event: str | None) -> bool:
     return True
 
 
-def _claim(r: _Row, claim: str, number: str) -> bool:
-    """Add one claim (metadata in the default graph, what it claims in its named graph); False on an error."""
-    cells, article, draft = r.cells, r.article, r.draft
-    before = len(draft.errors)
-    span = locate(article.text, cells["quote"], cells.get("occurrence"), r.row, draft)
+def _grounding(r: _Row) -> tuple[int, int] | None:
+    """Where the claim's words are: the quote's span in a text we hold; (-1, -1) for a report cited by its address
+    (a summary, no quote); None with errors recorded when neither works."""
+    cells, article = r.cells, r.article
+    if article.text is None:
+        for column in ("quote", "occurrence", "translation", "date_expression"):
+            if column in cells:
+                r.error(f"we hold no text of <{article.iri}>: a claim from it has a summary in your own words, no "
+                        f"{column}", column)
+        return None if any(c in cells for c in ("quote", "occurrence", "translation", "date_expression")) else (-1, -1)
+    if "summary" in cells:
+        r.error("a claim from a text we hold is its quote and translation: leave summary empty", "summary")
+    span = locate(article.text, cells["quote"], cells.get("occurrence"), r.row, r.draft)
     if span is not None:
         for other, (start, end, who) in article.claims.items():
             if (start, end) == span:
                 r.error(f"this passage is already claim <{other}>", "quote")
-    claimant = _claimant(r)
-    relayed = r.resource("relayed_by", actors.ACTOR)
-    event = _new_event(r) if "event_new" in cells else r.resource("event", actors.EVENT)
     if "date_expression" in cells:
         if cells["date_expression"].casefold() not in article.text.casefold():
             r.error(f"{cells['date_expression'][:100]!r} is not in the article's text: give the text's own words",
                     "date_expression")
         if "date" not in cells:
             r.error("give the date the text's words stand for (date: YYYY-MM-DD, YYYY-MM or FROM..TO)", "date")
+    return span
+
+
+def _existing(r: _Row, column: str, cls: str) -> list[str]:
+    """The IRIs (separated by spaces) a cell names, each a stored resource of class `cls`; errors otherwise."""
+    found = []
+    for word in r.cells.get(column, "").split():
+        if not terms.is_iri(word) or "://" not in word:
+            r.error(f"{word[:200]!r} is not an IRI", column)
+            continue
+        if not r.kg.query(f"ASK {{ ?x a <{cls}> }}", bindings={"x": ox.NamedNode(word)}).boolean():
+            r.error(f"no {cls.rsplit('#', 1)[-1]} <{word[:200]}> in the store", column)
+            continue
+        found.append(word)
+    return found
+
+
+def _withdrawal(r: _Row, claim: str, number: str, stated: DateRange | None) -> tuple[str, list] | None:
+    """The withdrawal of a withdrawn claim, as (IRI, quads to add for it); None (with errors) when it cannot be."""
+    cells, article = r.cells, r.article
+    shared = cells.get("withdrawal")
+    if shared and not (terms.is_iri(shared) and shared.startswith(vocab.RESOURCE_BASE + "withdrawal/")):
+        r.error(f"a withdrawal's IRI starts with {vocab.RESOURCE_BASE}withdrawal/", "withdrawal")
+        return None
+    iri = shared or f"{vocab.RESOURCE_BASE}withdrawal/{article.slug}-{number}"
+    exists = bool(shared) and (iri in r.new_withdrawals or r.kg.query(
+        f"ASK {{ ?w a <{vocab.NKG}Withdrawal> }}", bindings={"w": ox.NamedNode(iri)}).boolean())
+    if exists:
+        for column in ("withdrawn_by", "withdrawal_date", "withdrawal_reason"):
+            if column in cells:
+                r.error(f"<{iri}> is already stored: it says who, when and why; leave {column} empty", column)
+        return iri, [(iri, nkg("withdraws"), claim)]
+    if "withdrawn_by" not in cells:
+        r.error("a withdrawn claim needs withdrawn_by: who withdrew it (an actor)", "withdrawn_by")
+        return None
+    who = r.resource("withdrawn_by", actors.ACTOR)
+    when = r.when("withdrawal_date")
+    if stated and when and when.latest < stated.earliest:
+        r.error("the withdrawal cannot precede the claim's date", "withdrawal_date")
+    if who is None:
+        return None
+    quads = [(iri, RDF_TYPE, nkg("Withdrawal")), (iri, RDF_TYPE, ox.NamedNode(vocab.PROV + "Activity")),
+             (iri, ox.NamedNode(vocab.PROV + "wasAssociatedWith"), who), (iri, nkg("withdraws"), claim)]
+    if "withdrawal_reason" in cells:
+        quads.append((iri, nkg("reason"), ox.Literal(cells["withdrawal_reason"], language="en")))
+    if when:
+        when_iri = f"{vocab.RESOURCE_BASE}time/withdrawal-{iri.rsplit('/', 1)[-1]}-date"
+        r.pending_times.append((when_iri, when))
+        quads.append((iri, nkg("occurredAt"), when_iri))
+    elif article.date_iri:
+        quads.append((iri, nkg("occurredAt"), article.date_iri))
+    if r.draft.errors[-1:] and r.draft.errors[-1]["row"] == r.row:
+        return None
+    r.new_withdrawals.add(iri)
+    return iri, quads
+
+
+def _claim(r: _Row, claim: str, number: str) -> bool:
+    """Add one claim (metadata in the default graph, what it claims in its named graph); False on an error."""
+    cells, article, draft = r.cells, r.article, r.draft
+    before = len(draft.errors)
+    span = _grounding(r)
+    claimant = _claimant(r)
+    relayed = r.resource("relayed_by", actors.ACTOR)
+    event = _new_event(r) if "event_new" in cells else r.resource("event", actors.EVENT)
     stated = r.when("date", "date_precision")
     if stated is None and "date" not in cells and article.date_iri is None:
         r.error("the article has no date (nkg:publishedAt): give the date the claim was made", "date")
+    inferred = _pick(cells["date_inferred"], YES_NO, r.row, "date_inferred", draft) if "date_inferred" in cells else None
+    if inferred is not None and "date" not in cells:
+        r.error("date_inferred says how the date column was found: give the date", "date_inferred")
     status = _pick(cells.get("status", "asserted"), STATUSES, r.row, "status", draft)
     factuality = {name: _pick(cells.get(name, DEFAULT_FACTUALITY[name]), FACTUALITY[name], r.row, name, draft)
                   for name in FACTUALITY}
-    withdrawn_by = r.resource("withdrawn_by", actors.ACTOR)
-    withdrawn_at = r.when("withdrawal_date")
-    if status == "Withdrawn" and "withdrawn_by" not in cells:
-        r.error("a withdrawn claim needs withdrawn_by: who withdrew it (an actor)", "withdrawn_by")
-    if status != "Withdrawn" and ("withdrawn_by" in cells or "withdrawal_date" in cells):
-        r.error("withdrawn_by and withdrawal_date are for status withdrawn only", "status")
-    if stated and withdrawn_at and withdrawn_at.latest < stated.earliest:
-        r.error("the withdrawal cannot precede the claim's date", "withdrawal_date")
+    withdrawal = None
+    if status == "Withdrawn":
+        withdrawal = _withdrawal(r, claim, number, stated)
+    elif any(c in cells for c in ("withdrawn_by", "withdrawal_date", "withdrawal", "withdrawal_reason")):
+        r.error("withdrawn_by, withdrawal, withdrawal_date and withdrawal_reason are for status withdrawn only",
+                "status")
+    reported_withdrawals = _existing(r, "reports_withdrawal", vocab.NKG + "Withdrawal")
+    superseded = _existing(r, "supersedes", vocab.NKG + "Claim")
     has_figure = "figure_kind" in cells
     if not has_figure and any(c.startswith("figure_") for c in cells):
         r.error("a figure needs its kind: " + _allowed(FIGURE_KINDS), "figure_kind")
@@ -475,7 +589,6 @@ def _claim(r: _Row, claim: str, number: str) -> bool:
     if len(draft.errors) > before or not figure_ok or span is None or claimant is None:
         return False
 
-    start, end = span
     draft.add(claim, RDF_TYPE, nkg("Claim"))
     draft.add(claim, LABEL, ox.Literal(f"claim {number} of {article.slug}", language="en"))
     draft.add(claim, nkg("claimant"), claimant)
@@ -487,31 +600,37 @@ def _claim(r: _Row, claim: str, number: str) -> bool:
     if stated:
         stated_iri = f"{vocab.RESOURCE_BASE}time/{article.slug}-{number}-stated"
         add_timespec(draft, stated_iri, stated, expression=cells.get("date_expression"))
+        if inferred is not None:
+            draft.add(stated_iri, nkg("inferred"), typed("true" if inferred else "false", "boolean"))
         draft.add(claim, nkg("statedAt"), stated_iri)
     else:
         draft.add(claim, nkg("statedAt"), article.date_iri)
     draft.add(claim, nkg("status"), nkg(status))
     for name, value in factuality.items():
         draft.add(claim, nkg(name), ox.NamedNode(vocab.GRASPF + value))
-    draft.add(claim, nkg("quote"), ox.Literal(article.text[start:end], language="nl"))
-    draft.add(claim, nkg("translation"), ox.Literal(cells["translation"], language="en"))
-    draft.add(claim, nkg("charStart"), typed(str(start), XSD_NNI))
-    draft.add(claim, nkg("charEnd"), typed(str(end), XSD_NNI))
-    draft.add(claim, nkg("mention"), ox.NamedNode(f"{article.iri}#char={start},{end}"))
-    if status == "Withdrawn":
-        withdrawal = f"{vocab.RESOURCE_BASE}withdrawal/{article.slug}-{number}"
-        draft.add(claim, nkg("withdrawnBy"), withdrawal)
-        draft.add(withdrawal, RDF_TYPE, nkg("Withdrawal"))
-        draft.add(withdrawal, RDF_TYPE, ox.NamedNode(vocab.PROV + "Activity"))
-        draft.add(withdrawal, ox.NamedNode(vocab.PROV + "wasAssociatedWith"), withdrawn_by)
-        draft.add(withdrawal, nkg("withdraws"), claim)
-        if withdrawn_at:
-            when_iri = f"{withdrawal}-date".replace("/withdrawal/", "/time/withdrawal-")
-            add_timespec(draft, when_iri, withdrawn_at)
-            draft.add(withdrawal, nkg("occurredAt"), when_iri)
-        elif article.date_iri:
-            draft.add(withdrawal, nkg("occurredAt"), article.date_iri)
-        draft.minted.append(withdrawal)
+    if article.text is None:
+        draft.add(claim, nkg("summary"), ox.Literal(cells["summary"], language="en"))
+    else:
+        start, end = span
+        draft.add(claim, nkg("quote"), ox.Literal(article.text[start:end], language="nl"))
+        draft.add(claim, nkg("translation"), ox.Literal(cells["translation"], language="en"))
+        draft.add(claim, nkg("charStart"), typed(str(start), XSD_NNI))
+        draft.add(claim, nkg("charEnd"), typed(str(end), XSD_NNI))
+        draft.add(claim, nkg("mention"), ox.NamedNode(f"{article.iri}#char={start},{end}"))
+    for earlier in superseded:
+        draft.add(claim, nkg("supersedes"), earlier)
+    for reported in reported_withdrawals:
+        draft.add(reported, nkg("knownFrom"), claim)
+    if withdrawal is not None:
+        iri, quads = withdrawal
+        draft.add(claim, nkg("withdrawnBy"), iri)
+        for quad in quads:
+            draft.add(*quad)
+        for when_iri, when in r.pending_times:
+            add_timespec(draft, when_iri, when)
+        r.pending_times.clear()
+        if quads[0][1] == RDF_TYPE:  # made by this row
+            draft.minted.append(iri)
     if not has_figure and event:  # what is claimed: that the event took place, as the types it has
         types = next((c.types for c in actors.candidates(r.kg, actors.EVENT) if c.iri == event), set())
         types |= {vocab.NKG + cls for (cls, _), iri in r.new_actors.items() if iri == event}
@@ -530,7 +649,7 @@ def build(kg, article_iri: str, raw_rows: list, max_rows: int) -> tuple[list[str
     if not raw_rows:
         raise IngestError.at("the sheet has no rows", column="claims")
     article = load_article(kg, article_iri)
-    draft, taken, new_actors, claims = Draft(), set(), {}, []
+    draft, taken, new_actors, new_withdrawals, claims = Draft(), set(), {}, set(), []
     number = next_number(article)
     width = max(2, len(str(number + len(raw_rows))))
     for index, raw in enumerate(raw_rows, start=1):
@@ -539,14 +658,15 @@ def build(kg, article_iri: str, raw_rows: list, max_rows: int) -> tuple[list[str
         except IngestError as exc:
             draft.errors.extend(exc.errors)
             continue
-        missing = [name for name in REQUIRED if name not in cells]
+        missing = [name for name in (REQUIRED if article.text is not None else REQUIRED_WITHOUT_TEXT)
+                   if name not in cells]
         for name in missing:
             draft.error(f"required: {COLUMNS[name]}", index, name)
         if missing:
             continue
         label = str(number).zfill(width)
         claim = f"{vocab.RESOURCE_BASE}claim/{article.slug}-{label}"
-        if _claim(_Row(kg, article, draft, cells, index, taken, new_actors), claim, label):
+        if _claim(_Row(kg, article, draft, cells, index, taken, new_actors, new_withdrawals), claim, label):
             claims.append(claim)
             draft.minted.append(claim)
             number += 1

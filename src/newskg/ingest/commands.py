@@ -94,11 +94,15 @@ def cmd_article_add(args: argparse.Namespace) -> int:
     from . import intake
     from .article import ArticleFields
 
-    path = Path(args.text_file)
-    try:
-        text = path.read_bytes()
-    except OSError as exc:
-        raise NewsKGError(f"cannot read {path}: {exc}") from None
+    if (args.text_file is None) != args.cited:
+        raise NewsKGError("give the article's text file, or --cited for a report cited by its address (no text)")
+    text = None
+    if args.text_file is not None:
+        path = Path(args.text_file)
+        try:
+            text = path.read_bytes()
+        except OSError as exc:
+            raise NewsKGError(f"cannot read {path}: {exc}") from None
     fields = ArticleFields(text, args.url, args.title, args.publisher, args.date, args.lang)
 
     def local() -> int:
@@ -115,7 +119,7 @@ def cmd_article_add(args: argparse.Namespace) -> int:
 
     def remote() -> int:
         try:
-            payload = {"text": text.decode("utf-8"), "url": args.url, "title": args.title,
+            payload = {"text": None if text is None else text.decode("utf-8"), "url": args.url, "title": args.title,
                        "publisher": args.publisher, "date": args.date, "lang": args.lang}
         except UnicodeDecodeError as exc:
             raise IngestError.at(f"the text is not UTF-8 (byte {exc.start}): save it as UTF-8", column="text")
@@ -166,6 +170,23 @@ def cmd_claims_add(args: argparse.Namespace) -> int:
     return _run(args, local, remote)
 
 
+def cmd_sources_build(args: argparse.Namespace) -> int:
+    from ..config import Settings
+    from ..project import find_project_dir
+    from . import sources
+
+    project = find_project_dir(Settings())
+    built = sources.build_all(project, lambda folder, store: Settings(store=store, project_dir=folder))
+    if args.check:
+        stale = sources.stale(project, built)
+        for name in stale:
+            print(f"out of date: graph/sources/{name}")
+        return 1 if stale else 0
+    for name in sources.write(project, built):
+        print(f"wrote graph/sources/{name}")
+    return 0
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="print the TriG and the SHACL report; write nothing")
     parser.add_argument("--server", help="a running newskg server (URL) instead of the store folder")
@@ -180,7 +201,10 @@ def add_ingest_commands(sub, *, open_kg) -> None:
     article = sub.add_parser("article", help="add an article from its text").add_subparsers(dest="action",
                                                                                               required=True)
     add = article.add_parser("add", help="add an article: its text (exact bytes), URL, title, publisher, date, lang")
-    add.add_argument("text_file", help="the article's text, UTF-8")
+    add.add_argument("text_file", nargs="?", help="the article's text, UTF-8 (none with --cited)")
+    add.add_argument("--cited", action="store_true",
+                     help="a report cited by its address, whose text we do not hold: no text file; --title is your "
+                          "own English label, and its claims have a summary instead of a quote")
     add.add_argument("--url", required=True)
     add.add_argument("--title", required=True)
     add.add_argument("--publisher", required=True, help="an actor's label, IRI or QID (a new one otherwise)")
@@ -196,3 +220,9 @@ def add_ingest_commands(sub, *, open_kg) -> None:
     add.add_argument("--format", choices=["csv", "jsonl"], help="the sheet's format (default: from its extension)")
     _common(add)
     add.set_defaults(func=cmd_claims_add, open_kg=open_kg)
+
+    sources = sub.add_parser("sources", help="other outlets' reports, kept as sheets in graph/sources/").add_subparsers(
+        dest="action", required=True)
+    build = sources.add_parser("build", help="build graph/sources/*.trig from the sheets (through the shapes)")
+    build.add_argument("--check", action="store_true", help="write nothing; exit 1 when a built file is out of date")
+    build.set_defaults(func=cmd_sources_build)

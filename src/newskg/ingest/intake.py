@@ -52,9 +52,12 @@ def parse_json(body: bytes, content_type: str | None) -> dict:
 def article_fields(value: dict) -> articles.ArticleFields:
     """ArticleFields from a JSON object with text, url, title, publisher, date and lang (all text)."""
     problems = [{"row": None, "column": name, "message": "required, as text"}
-                for name in ARTICLE_FIELDS if not isinstance(value.get(name), str)]
+                for name in ARTICLE_FIELDS if not isinstance(value.get(name), str)
+                and not (name == "text" and name in value and value[name] is None)]  # null: a cited report
     if problems:
         raise IngestError(f"the article needs {', '.join(p['column'] for p in problems)} (text)", errors=problems)
+    if value["text"] is None:
+        return articles.ArticleFields(None, *(value[name] for name in ARTICLE_FIELDS[1:]))
     try:
         text = value["text"].encode("utf-8")
     except UnicodeEncodeError:
