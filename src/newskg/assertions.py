@@ -11,6 +11,8 @@ the record and its content stay for history, as a literal that graph patterns ov
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import datetime as dt
 import hashlib
 import re
@@ -122,7 +124,7 @@ def _now() -> str:
 
 def agent_iri(submitter: str) -> str:
     """The PROV agent standing for a writer identity (a digest of its token, never the token)."""
-    return AGENT_BASE + submitter.replace(":", "-")
+    return AGENT_BASE + quote(submitter.replace(":", "-"), safe="-._~")  # a CLI user name may hold spaces
 
 
 def record_insert(candidate: Candidate, submitter: str, shapes_version: str, when: str) -> str:

@@ -2,7 +2,7 @@
 
 Validating a candidate alone gives false violations (referenced nodes look untyped); validating it merged into the
 whole store does not scale (performance study). The context is the middle way: for every IRI the candidate
-mentions, its stored description (outgoing triples in the default graph), then the descriptions of what those
+mentions, its stored description (outgoing triples in the default graph and in named graphs), then the descriptions of what those
 point to (two hops: a claim's time span and its bounds, an event's place), and the named graphs the candidate
 names or refers to (so a stored claim graph counts as non-empty). Bounded by `MAX_NODES` per hop.
 """
@@ -26,14 +26,16 @@ def _iris(terms) -> set[str]:
 
 
 def _describe(store: Store, iris: list[str], into: rdflib.Dataset) -> set[str]:
-    """Add the default-graph descriptions of `iris` to `into`; return the IRIs they point to."""
+    """Add the descriptions of `iris` to `into` (their triples in the default graph, and in the named graphs that
+    say more of them: an order's orderer lives in the claim graph that reports it); return the IRIs they point to."""
     pointed: set[str] = set()
     for start in range(0, len(iris), _CHUNK):
         values = iri_list(i for i in iris[start : start + _CHUNK] if is_iri(i))  # no other IRI can be stored
-        result = store.query(f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}")
+        result = store.query(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} "
+                             f"{{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }} }}")
         for row in result.rows():
             triple = (to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"]))
-            into.default_graph.add(triple)
+            (into.graph(URIRef(row["g"].value)) if "g" in row else into.default_graph).add(triple)
             if isinstance(triple[2], URIRef):
                 pointed.add(str(triple[2]))
     return pointed

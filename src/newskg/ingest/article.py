@@ -15,7 +15,7 @@ from . import actors
 from .draft import LABEL, RDF_TYPE, Draft, add_timespec, nkg, parse_range, typed
 
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
-_ID_IN_URL = re.compile(r"(\d{4,})")
+_ID_IN_URL = re.compile(r"(\d{5,})")  # an article number; shorter runs are years or figures ("ruim-5000")
 SCHEMA_URL = ox.NamedNode(vocab.SCHEMA + "url")
 MAX_TITLE_CHARS = 1000
 
@@ -35,7 +35,7 @@ class ArticleFields:
 
 def _article_slug(url: str, publisher_iri: str) -> str:
     found = _ID_IN_URL.findall(ox.NamedNode(url).value.split("?", 1)[0])
-    key = found[-1] if found else hashlib.sha256(url.encode()).hexdigest()[:10]
+    key = max(reversed(found), key=len) if found else hashlib.sha256(url.encode()).hexdigest()[:10]
     return f"{publisher_iri.rsplit('/', 1)[-1]}-{key}"
 
 

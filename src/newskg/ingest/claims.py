@@ -58,7 +58,7 @@ COLUMNS = {
     "figure_group": "the counted group: a group's label or IRI (a new group with these words otherwise)",
     "figure_of": "what the figure counts for: an event or a place (default: the event column)",
     "figure_from": "the first day of the period the figure covers (YYYY-MM-DD)",
-    "figure_until": "the last day of the period the figure covers (YYYY-MM-DD)",
+    "figure_until": "the last day of the period the figure covers (YYYY-MM-DD; default: the claim's date)",
 }
 NEW_ACTOR_CLASSES = ("Person", "Organisation", "GovernmentBody", "NewsOrganisation", "ArmedForce", "Group")
 NEW_EVENT_CLASSES = ("Event", "Unrest", "Protest", "Storming", "MassArrest", "MilitaryOperation", "Order", "Shooting",
@@ -417,16 +417,21 @@ def _event_or_place(r: _Row) -> str | None:
     return None
 
 
-def _period(r: _Row) -> DateRange | None | bool:
-    """The period a figure covers, from figure_from to figure_until (bounds to the day); False on an error."""
+def _period(r: _Row, stated: DateRange | None) -> DateRange | None | bool:
+    """The period a figure covers, from figure_from to figure_until (bounds to the day; "since Thursday" runs to the
+    claim's date); False on an error."""
     first, last = r.cells.get("figure_from"), r.cells.get("figure_until")
     if not first and not last:
         return None
-    if not (first and last):
-        r.error("a period needs both ends: figure_from and figure_until", "figure_until" if first else "figure_from")
+    if not first:
+        r.error("a period needs its first day (figure_from)", "figure_from")
         return False
     try:
-        start, end = parse_day(first)[0], parse_day(last)[1]
+        start = parse_day(first)[0]
+        end = parse_day(last)[1] if last else (stated.latest if stated else r.article.latest)
+        if end is None:
+            r.error("a period needs its last day (figure_until): the claim has no date to end it", "figure_until")
+            return False
     except ValueError as exc:
         r.error(str(exc), "figure_from")
         return False
@@ -436,7 +441,7 @@ def _period(r: _Row) -> DateRange | None | bool:
     return DateRange(start, end, "day")
 
 
-def _figure(r: _Row, claim: str, figure_iri: str, event: str | None) -> bool:
+def _figure(r: _Row, claim: str, figure_iri: str, event: str | None, stated: DateRange | None) -> bool:
     """Add the row's figure to the claim graph; False (with errors) when it cannot be made."""
     cells = r.cells
     kind = _pick(cells["figure_kind"], FIGURE_KINDS, r.row, "figure_kind", r.draft)
@@ -452,7 +457,7 @@ def _figure(r: _Row, claim: str, figure_iri: str, event: str | None) -> bool:
     if "figure_of" not in cells and event is None:
         r.error("say what the figure counts for: an event column, or figure_of (an event or a place)", "figure_of")
     group = _group(r) if "figure_group" in cells else None
-    period = _period(r)
+    period = _period(r, stated)
     if kind is None or approximation is None or value is None or of is None or period is False:
         return False
     if period:
@@ -507,7 +512,9 @@ def _existing(r: _Row, column: str, cls: str) -> list[str]:
         if not terms.is_iri(word) or "://" not in word:
             r.error(f"{word[:200]!r} is not an IRI", column)
             continue
-        if not r.kg.query(f"ASK {{ ?x a <{cls}> }}", bindings={"x": ox.NamedNode(word)}).boolean():
+        this_sheet = word.startswith(f"{vocab.RESOURCE_BASE}claim/{r.article.slug}-")  # checked by the shapes
+        if word not in r.new_withdrawals and not this_sheet and not r.kg.query(f"ASK {{ ?x a <{cls}> }}",
+                                                            bindings={"x": ox.NamedNode(word)}).boolean:
             r.error(f"no {cls.rsplit('#', 1)[-1]} <{word[:200]}> in the store", column)
             continue
         found.append(word)
@@ -523,7 +530,7 @@ def _withdrawal(r: _Row, claim: str, number: str, stated: DateRange | None) -> t
         return None
     iri = shared or f"{vocab.RESOURCE_BASE}withdrawal/{article.slug}-{number}"
     exists = bool(shared) and (iri in r.new_withdrawals or r.kg.query(
-        f"ASK {{ ?w a <{vocab.NKG}Withdrawal> }}", bindings={"w": ox.NamedNode(iri)}).boolean())
+        f"ASK {{ ?w a <{vocab.NKG}Withdrawal> }}", bindings={"w": ox.NamedNode(iri)}).boolean)
     if exists:
         for column in ("withdrawn_by", "withdrawal_date", "withdrawal_reason"):
             if column in cells:
@@ -585,7 +592,8 @@ def _claim(r: _Row, claim: str, number: str) -> bool:
     if not has_figure and "event" not in cells:
         r.error("say what is claimed: an event column (the event it is about) or a figure (figure_kind, ...)",
                 "event")
-    figure_ok = _figure(r, claim, f"{vocab.RESOURCE_BASE}figure/{article.slug}-{number}", event) if has_figure else True
+    figure_ok = (_figure(r, claim, f"{vocab.RESOURCE_BASE}figure/{article.slug}-{number}", event, stated)
+                 if has_figure else True)
     if len(draft.errors) > before or not figure_ok or span is None or claimant is None:
         return False
 
@@ -631,11 +639,9 @@ def _claim(r: _Row, claim: str, number: str) -> bool:
         r.pending_times.clear()
         if quads[0][1] == RDF_TYPE:  # made by this row
             draft.minted.append(iri)
-    if not has_figure and event:  # what is claimed: that the event took place, as the types it has
-        types = next((c.types for c in actors.candidates(r.kg, actors.EVENT) if c.iri == event), set())
-        types |= {vocab.NKG + cls for (cls, _), iri in r.new_actors.items() if iri == event}
-        for cls in sorted(t for t in types if t.startswith(vocab.NKG)) or [vocab.NKG + "Event"]:
-            draft.add(event, RDF_TYPE, ox.NamedNode(cls), claim)
+    if not has_figure and event:  # what is claimed: that the event took place (its classes stay in the default
+        # graph: a class such as nkg:Order asks for relations that this claim's graph would not hold)
+        draft.add(event, RDF_TYPE, nkg("Event"), claim)
     return True
 
 
