@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
 import logging
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable
-from urllib.parse import quote
 
-from . import vocab
+from . import seeds, vocab
 from .config import Settings
 from .errors import NewsKGError, NotFoundError, ResultTooLargeError
 from .gate import WriteGate, remove_stale_scratch
@@ -36,33 +33,8 @@ from .store import Bindings, OxigraphStore, QueryResult, Store
 log = logging.getLogger("newskg")
 
 
-@dataclass(frozen=True)
-class SeedFile:
-    """A file of the project loaded at start, and the graph it goes to ("" keeps the file's own graphs)."""
-
-    path: Path
-    graph: str | None
-
-
-def seed_files(project: Path) -> list[SeedFile]:
-    """The ontology, the instance graphs with the Wikidata snapshot, and the shapes, in load order."""
-    files = [SeedFile(project / "ontology" / "newskg.ttl", None)]
-    files += [SeedFile(p, None) for p in sorted((project / "graph").glob("*.trig"))]
-    files += [SeedFile(p, vocab.SHAPES_GRAPH) for p in sorted((project / "shapes").glob("*.ttl"))]
-    return files
-
-
 def _graph_ref(graph: str) -> str:
     return terms.graph_target(graph, "the graph")
-
-
-def _seed_key(key: str):
-    """The IRI term recording a seed file's load (a file name with spaces or other non-IRI characters escaped)."""
-    return terms.iri(quote(key, safe=":/"), "the seed file key")
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class KnowledgeGraph:
@@ -94,7 +66,11 @@ class KnowledgeGraph:
             remove_stale_scratch(store.path)  # we hold the store's lock: any scratch copy is a killed server's
         kg = cls(settings, store)
         if settings.load_seed:
-            kg.load_seed()
+            try:
+                kg.load_seed()
+            except BaseException:
+                kg.close()  # a broken seed file must not leave the store locked by this process
+                raise
         return kg
 
     def start_query_workers(self) -> None:
@@ -129,39 +105,15 @@ class KnowledgeGraph:
         self.store.close()
 
     # --- loading -------------------------------------------------------------------------------------
-    def _loaded_hash(self, key: str) -> str | None:
-        result = self.store.query(
-            f"SELECT ?key ?h WHERE {{ GRAPH <{vocab.SYSTEM_GRAPH}> {{ ?key <{vocab.NKG}sha256> ?h }} }}",
-            bindings={"key": _seed_key(key)},
-        )
-        rows = result.rows()
-        return rows[0]["h"].value if rows else None
-
-    def _record_load(self, key: str, digest: str) -> None:
-        subject, value = terms.text(_seed_key(key)), terms.text(terms.literal(digest))
-        self.store.update(
-            f"DELETE WHERE {{ GRAPH <{vocab.SYSTEM_GRAPH}> {{ {subject} <{vocab.NKG}sha256> ?h }} }};\n"
-            f"INSERT DATA {{ GRAPH <{vocab.SYSTEM_GRAPH}> {{ {subject} <{vocab.NKG}sha256> {value} }} }}"
-        )
-
     def load_seed(self) -> list[Path]:
-        """Load each seed file unless this store already holds that exact version of it. Returns the loaded ones."""
-        project = find_project_dir(self.settings)
-        loaded = []
-        for seed in seed_files(project):
-            key = "urn:newskg:seed:" + seed.path.relative_to(project).as_posix()
-            digest = _sha256(seed.path)
-            previous = self._loaded_hash(key)
-            if previous == digest:
-                continue
-            if previous is not None:
-                log.warning("%s changed since it was loaded; loading the new version over the old", seed.path)
-            self.store.load(seed.path.read_bytes(), format_for_path(seed.path), graph=seed.graph)
-            self._record_load(key, digest)
-            loaded.append(seed.path)
-        if any(seed.graph is None for seed in seed_files(project) if seed.path in loaded):
+        """Bring the store up to the seed files (see seeds.py: a changed file replaces its old version); the loaded."""
+        changes = seeds.sync(self.store, find_project_dir(self.settings))
+        if changes.empty:
+            return []
+        self.committed()
+        if changes.data_changed:
             self.gate.refresh_all()  # the shapes alone entail nothing: only data and ontology changes refresh
-        return loaded
+        return [seed.path for seed in changes.loaded]
 
     def load_file(self, path: Path, *, graph: str | None = None, wrap: Callable | None = None) -> None:
         """Bulk-load one RDF file (syntax by extension) without the SHACL gate: an admin action."""
