@@ -167,11 +167,12 @@ def _claim_rows(kg, where: str, bindings: dict) -> list[dict]:
     n = vocab.NKG
     bound = "".join(f"?{name} " for name in bindings if name != "claim")  # substituted variables are projected
     return kg.query(
-        f"SELECT DISTINCT {bound}?claim ?label ?claimant ?status ?quote ?translation ?relayedBy WHERE {{ {where} "
-        f"?claim a <{n}Claim> . "
+        f"SELECT DISTINCT {bound}?claim ?label ?claimant ?status ?quote ?translation ?summary ?relayedBy WHERE {{ "
+        f"{where} ?claim a <{n}Claim> . "
         f"OPTIONAL {{ ?claim <{vocab.RDFS}label> ?label FILTER(LANG(?label) = 'en') }} "
         f"OPTIONAL {{ ?claim <{n}claimant> ?claimant }} OPTIONAL {{ ?claim <{n}status> ?status }} "
         f"OPTIONAL {{ ?claim <{n}quote> ?quote }} OPTIONAL {{ ?claim <{n}translation> ?translation }} "
+        f"OPTIONAL {{ ?claim <{n}summary> ?summary }} "
         f"OPTIONAL {{ ?claim <{n}relayedBy> ?relayedBy }} }} ORDER BY ?claim",
         bindings=bindings,
     ).rows()
@@ -192,6 +193,7 @@ def _claims_view(rows: list[dict], site: Site, labels: dict[str, str]) -> list[d
             "status": _status_name(row["status"].value if "status" in row else None),
             "quote": row["quote"].value if "quote" in row else "",
             "translation": row["translation"].value if "translation" in row else "",
+            "summary": row["summary"].value if "summary" in row else "",
             "relayed_by": [],
         })
         if "relayedBy" in row:
@@ -375,7 +377,7 @@ def timeline(kg, site: Site, article_iri: str) -> dict:
     items = _group_statements(items)
     items.sort(key=lambda i: (i["earliest"] or date.min, i["latest"] or date.max, i["kind"], i["item"]["text"]))
     ticks = []
-    for offset in range(0, span, 7 if span > 21 else 1):
+    for offset in range(0, span, 7 if span > 21 else -(-span // 7)):  # at most about seven labels fit
         d = date.fromordinal(first.toordinal() + offset)
         ticks.append({"left": round(100 * offset / span, 2), "text": d.isoformat()})
     return {"items": items, "ticks": ticks, "first": first, "last": last}
@@ -429,13 +431,168 @@ def places(kg, site: Site, article_iri: str) -> list[dict]:
     return out
 
 
+# Figures across sources: arrests and deaths over the days, one point per figure claim (server-rendered SVG).
+CHART_KINDS = (("Arrests", "Arrests"), ("Deaths", "Deaths"))  # (nkg local name, panel title)
+_APPROXIMATION_WORDS = {"Almost": "almost ", "About": "about ", "AtLeast": "at least ", "MoreThan": "more than "}
+_CHART = {"width": 960, "panel": 150, "gap": 34, "left": 64, "right": 16, "top": 22, "bottom": 26}
+
+
+def web_address(value: str) -> str:
+    """`value` if it is an http(s) address (safe as a link target), else "" (no javascript: or data: links)."""
+    return value if re.match(r"https?://[^\s]+$", value or "", re.IGNORECASE) else ""
+
+
+def figure_claims(kg, site: Site, article_iri: str) -> list[dict]:
+    """Every arrests or deaths figure any source claims about the article's events (and the events they are part
+    of, and those events' parts), with the statement dates, claimant, outlet, status and what supersedes what."""
+    n = vocab.NKG
+    kinds = " ".join(f"<{n}{local}>" for local, _ in CHART_KINDS)
+    rows = kg.query(
+        f"SELECT DISTINCT ?r ?claim ?f ?kind ?value ?approx ?group ?earliest ?latest ?status ?claimant ?source "
+        f"?outlet ?headline ?supersedes WHERE {{ "
+        f"{{ SELECT DISTINCT ?r ?event WHERE {{ ?c <{n}reportedIn> ?r . "
+        f"{{ ?c <{n}aboutEvent> ?told }} UNION {{ GRAPH ?c {{ ?x <{n}figureOf> ?told }} }} "
+        f"?told <{vocab.SEM}subEventOf>* ?event }} }} "
+        f"?part <{vocab.SEM}subEventOf>* ?event . "
+        f"GRAPH ?claim {{ ?f <{n}figureOf> ?part ; <{n}figureKind> ?kind ; <{n}value> ?value . "
+        f"OPTIONAL {{ ?f <{n}approximation> ?approx }} OPTIONAL {{ ?f <{n}countedGroup> ?group }} }} "
+        f"VALUES ?kind {{ {kinds} }} ?claim a <{n}Claim> . "
+        f"OPTIONAL {{ ?claim <{n}statedAt> ?spec OPTIONAL {{ ?spec <{n}earliest> ?earliest }} "
+        f"OPTIONAL {{ ?spec <{n}latest> ?latest }} }} "
+        f"OPTIONAL {{ ?claim <{n}status> ?status }} OPTIONAL {{ ?claim <{n}claimant> ?claimant }} "
+        f"OPTIONAL {{ ?claim <{n}reportedIn> ?source OPTIONAL {{ ?source <{vocab.SCHEMA}publisher> ?outlet }} "
+        f"OPTIONAL {{ ?source <{vocab.SCHEMA}headline> ?headline }} }} "
+        f"OPTIONAL {{ ?claim <{n}supersedes> ?supersedes }} }}",
+        bindings=_resource(article_iri),
+    ).rows()
+    labels = labels_for(kg, _iris_in(rows))
+    claims: dict[tuple[str, str], dict] = {}
+    for r in rows:
+        try:
+            value = float(r["value"].value)
+        except ValueError:
+            continue
+        iri = r["claim"].value
+        point = claims.setdefault((iri, r["f"].value), {
+            "claim": iri, "id": iri.rsplit("/", 1)[-1],
+            "href": site.doc_path(iri) if iri.startswith(site.base_iri) else iri,
+            "kind": r["kind"].value[len(n):], "value": value,
+            "approximation": r["approx"].value[len(n):] if "approx" in r else "",
+            "group": labels.get(r["group"].value, compact(r["group"].value)) if "group" in r else "",
+            "earliest": _date(r.get("earliest")), "latest": _date(r.get("latest")),
+            "status": _status_name(r["status"].value if "status" in r else None),
+            "claimant": labels.get(r["claimant"].value, compact(r["claimant"].value)) if "claimant" in r else "",
+            "source": r["source"].value if "source" in r else "",
+            "outlet": (labels.get(r["outlet"].value, compact(r["outlet"].value)) if "outlet" in r
+                       else r["headline"].value if "headline" in r else ""),
+            "supersedes": set(),
+        })
+        if "supersedes" in r:
+            point["supersedes"].add(r["supersedes"].value)
+    return sorted(claims.values(), key=lambda c: (c["earliest"] or c["latest"] or date.max, c["kind"], c["id"]))
+
+
+def _nice_ceiling(value: float) -> tuple[float, float]:
+    """An axis top at or above `value`, and a tick step giving 2 to 5 ticks (1, 2 or 5 times a power of ten)."""
+    if value <= 0:
+        return 1.0, 1.0
+    power = 10 ** (len(str(int(value))) - 1)
+    for step in (power / 5, power / 2, power, power * 2, power * 5, power * 10):
+        if step > 0 and value / step <= 5:
+            top = step * -(-value // step)
+            return top, step
+    return value, value
+
+
+def _number(value: float) -> str:
+    return f"{int(value):,}" if value == int(value) else f"{value:,.1f}"
+
+
+def _day_positions(days: set[date], longest_gap: int = 3, gap_width: float = 1.5) -> tuple[dict, list, float]:
+    """Each day's position on a time axis whose empty stretches longer than `longest_gap` days are cut to
+    `gap_width` days (so a late figure does not squeeze the busy days); the cuts' positions; the axis length."""
+    ordered = sorted(days)
+    position, cuts = {ordered[0]: 1.0}, []
+    for before, after in zip(ordered, ordered[1:]):
+        gap = (after - before).days
+        if gap > longest_gap:
+            cuts.append(position[before] + gap_width / 2)
+        position[after] = position[before] + (gap_width if gap > longest_gap else gap)
+    return position, cuts, position[ordered[-1]] + 1.0
+
+
+def figure_chart(kg, site: Site, article_iri: str) -> dict:
+    """The arrests and deaths chart of the article view: one panel per kind, one linked point per figure claim,
+    positions in SVG user units; figures without a statement date are counted, not drawn."""
+    claims = figure_claims(kg, site, article_iri)
+    dated = [c for c in claims if c["earliest"] or c["latest"]]
+    geometry = dict(_CHART)
+    out = {**geometry, "panels": [], "undated": len(claims) - len(dated), "count": len(dated), "height": 0}
+    if not dated:
+        return out
+    for c in dated:
+        c["start"], c["end"] = c["earliest"] or c["latest"], c["latest"] or c["earliest"]
+    position, cuts, length = _day_positions({d for c in dated for d in (c["start"], c["end"])})
+    inner = geometry["width"] - geometry["left"] - geometry["right"]
+
+    def x(units: float) -> float:
+        return round(geometry["left"] + inner * units / length, 1)
+
+    ticks, last_tick = [], None
+    for day in sorted({c["start"] for c in dated}):
+        if last_tick is None or x(position[day]) - last_tick >= 40:
+            last_tick = x(position[day])
+            ticks.append({"x": last_tick, "text": f"{day.day} {day:%b}"})
+    breaks = [x(u) for u in cuts]
+    superseded = {old for c in dated for old in c["supersedes"]}
+    height = geometry["panel"] - geometry["top"] - geometry["bottom"]
+    top = 0
+    for local, title in CHART_KINDS:
+        points = [c for c in dated if c["kind"] == local]
+        if not points:
+            continue
+        ceiling, step = _nice_ceiling(1.05 * max(c["value"] for c in points))
+
+        def y(value: float) -> float:
+            return round(geometry["top"] + height * (1 - value / ceiling), 1)
+
+        drawn, same_place = [], {}
+        for c in points:
+            said = c["start"].isoformat() if c["start"] == c["end"] else f"{c['start']} – {c['end']}"
+            text = f"{_APPROXIMATION_WORDS.get(c['approximation'], '')}{_number(c['value'])} {title.lower()}"
+            text += f" ({c['group']})" if c["group"] else ""
+            text += f", stated {said}"
+            text += f"; claimant: {c['claimant']}" if c["claimant"] else ""
+            text += f"; outlet: {c['outlet']}" if c["outlet"] else ""
+            text += "; withdrawn" if c["status"] == "withdrawn" else ""
+            text += "; superseded by a later figure" if c["claim"] in superseded else ""
+            point = {**c, "cx": x(position[c["start"]]), "cy": y(c["value"]), "superseded": c["claim"] in superseded,
+                     "x2": x(position[c["end"]]) if c["end"] != c["start"] else None, "title": text}
+            same_place.setdefault((point["cx"], point["cy"]), []).append(point)
+            drawn.append(point)
+        for group in same_place.values():  # side by side, so that each one can be pointed at and followed
+            for k, point in enumerate(group):
+                point["cx"] = round(point["cx"] + 8 * (k - (len(group) - 1) / 2), 1)
+        at = {p["claim"]: p for p in drawn}
+        ends = sorted({(at[old]["cx"], at[old]["cy"], p["cx"], p["cy"])
+                       for p in drawn for old in p["supersedes"] if old in at})
+        links = [{"x1": x1, "y1": y1, "x2": x2, "y2": y2} for x1, y1, x2, y2 in ends]
+        yticks = [{"y": y(k * step), "text": _number(k * step)} for k in range(int(round(ceiling / step)) + 1)]
+        out["panels"].append({"kind": local.lower(), "title": title, "top": top, "points": drawn, "links": links,
+                              "yticks": yticks, "xticks": ticks, "breaks": breaks, "baseline": y(0)})
+        top += geometry["panel"] + geometry["gap"]
+    out["height"] = top - geometry["gap"]
+    return out
+
+
 def article_view(kg, site: Site, article_iri: str) -> dict | None:
     """The article with each claim's sentence marked, its claims, timeline and places; None if no such article."""
     article = _resource(article_iri)
     n, s = vocab.NKG, vocab.SCHEMA
     head = kg.query(
-        f"SELECT ?r ?headline ?body ?url ?publisher ?date WHERE {{ ?r a <{n}Article> . "
+        f"SELECT ?r ?headline ?body ?url ?publisher ?date ?language WHERE {{ ?r a <{n}Article> . "
         f"OPTIONAL {{ ?r <{s}headline> ?headline }} OPTIONAL {{ ?r <{s}articleBody> ?body }} "
+        f"OPTIONAL {{ ?r <{s}inLanguage> ?language }} "
         f"OPTIONAL {{ ?r <{s}url> ?url }} OPTIONAL {{ ?r <{s}publisher> ?publisher }} "
         f"OPTIONAL {{ ?r <{s}datePublished> ?date }} }} LIMIT 1", bindings=article,
     ).rows()
@@ -448,12 +605,14 @@ def article_view(kg, site: Site, article_iri: str) -> dict | None:
         bindings=article,
     ).rows()}
     extra = kg.query(
-        f"SELECT ?r ?claim ?stated ?withdrawnBy ?withdrawer WHERE {{ ?claim <{n}reportedIn> ?r . "
-        f"OPTIONAL {{ ?claim <{n}statedAt> ?stated }} "
+        f"SELECT ?r ?claim ?stated ?earliest ?latest ?withdrawnBy ?withdrawer WHERE {{ ?claim <{n}reportedIn> ?r . "
+        f"OPTIONAL {{ ?claim <{n}statedAt> ?stated OPTIONAL {{ ?stated <{n}earliest> ?earliest }} "
+        f"OPTIONAL {{ ?stated <{n}latest> ?latest }} }} "
         f"OPTIONAL {{ ?claim <{n}withdrawnBy> ?withdrawnBy "
         f"OPTIONAL {{ ?withdrawnBy <{vocab.PROV}wasAssociatedWith> ?withdrawer }} }} }}", bindings=article,
     ).rows()
-    labels = labels_for(kg, _iris_in(rows) | _iris_in(extra) | ({head["publisher"].value} if "publisher" in head else set()))
+    labels = labels_for(kg, _iris_in(rows) | _iris_in(extra) | {article_iri}
+                        | ({head["publisher"].value} if "publisher" in head else set()))
     claims = _claims_view(rows, site, labels)
     by_iri = {c["iri"]: c for c in claims}
     for r in extra:
@@ -461,6 +620,9 @@ def article_view(kg, site: Site, article_iri: str) -> dict | None:
         if claim is None:
             continue
         claim["stated"] = term_view(r["stated"], site, labels) if "stated" in r else None
+        if claim["stated"] and r["stated"].value not in labels and "earliest" in r:  # unlabelled: its dates
+            span = {r["earliest"].value, r["latest"].value if "latest" in r else r["earliest"].value}
+            claim["stated"]["text"] = " – ".join(sorted(span))
         claim["withdrawn_by"] = term_view(r["withdrawnBy"], site, labels) if "withdrawnBy" in r else None
         claim["withdrawer"] = term_view(r["withdrawer"], site, labels) if "withdrawer" in r else None
     body = head["body"].value if "body" in head else ""
@@ -474,7 +636,7 @@ def article_view(kg, site: Site, article_iri: str) -> dict | None:
                        key=lambda x: x[1].lower())
     claims_js = {c["id"]: {
         "label": c["label"], "href": c["href"], "status": c["status"], "quote": c["quote"],
-        "translation": c["translation"],
+        "translation": c["translation"], "summary": c["summary"],
         "claimant": c["claimant"]["text"] if c["claimant"] else "",
         "claimantHref": c["claimant"]["href"] if c["claimant"] else "",
         "relayedBy": [r["text"] for r in c["relayed_by"]],
@@ -487,8 +649,9 @@ def article_view(kg, site: Site, article_iri: str) -> dict | None:
         "order_of": {c["id"]: n for n, c in enumerate(sorted(claims, key=lambda c: (c["start"] or 0, c["id"])))},
         "claims_js": claims_js,
         "page": site.doc_path(article_iri) if article_iri.startswith(site.base_iri) else article_iri,
-        "headline": head["headline"].value if "headline" in head else compact(article_iri),
-        "url": head["url"].value if "url" in head else "",
+        "headline": (head["headline"].value if "headline" in head else labels.get(article_iri, compact(article_iri))),
+        "language": head["language"].value if "language" in head else ("nl" if body else "en"),
+        "url": web_address(head["url"].value) if "url" in head else "",
         "publisher": term_view(head["publisher"], site, labels) if "publisher" in head else None,
         "date": head["date"].value if "date" in head else "",
         "body": body,
@@ -497,6 +660,7 @@ def article_view(kg, site: Site, article_iri: str) -> dict | None:
         "claimants": [{"iri": i, "label": l} for i, l in claimants],
         "statuses": sorted({c["status"] for c in claims}),
         "timeline": timeline(kg, site, article_iri),
+        "chart": kg.memo(f"figure-chart {site.base_iri} {article_iri}", lambda: figure_chart(kg, site, article_iri)),
         "places": places(kg, site, article_iri),
         "events": events(kg),
         "choices": CLAIM_CHOICES,

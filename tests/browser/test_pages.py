@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from .conftest import screenshot
 
 ARTICLE = "/article/nunl-6177422"
@@ -13,7 +15,7 @@ WITHDRAWN = "nunl-6177422-16"
 def test_query_ui_runs_a_typed_query_and_shows_result_rows(page):
     page.goto(page.base + "/")
     page.wait_for_selector(".yasqe .CodeMirror")
-    assert page.locator("button.example").count() == 15
+    assert page.locator("button.example").count() == 18
     editor = page.locator(".yasqe .CodeMirror").first
     editor.click()
     page.keyboard.press("Control+A")
@@ -130,3 +132,47 @@ def test_ontology_page_documents_classes_and_properties(page):
     assert page.locator("#Actor a[href='/ontology#Person']").count() >= 1  # sub-class links
     assert page.locator("#Claim a[href='http://www.w3.org/ns/prov#Entity']").count() == 1  # alignment
     screenshot(page, "ontology")
+
+
+def test_article_chart_of_figures_across_sources_links_each_point_to_its_claim(page):
+    page.goto(page.base + ARTICLE)
+    chart = page.locator("#figure-chart svg")
+    chart.scroll_into_view_if_needed()
+    assert chart.is_visible() and chart.bounding_box()["height"] > 150
+    points = page.locator("#figure-chart a.point")
+    assert points.count() >= 3
+    withdrawn = page.locator(f"#figure-chart a.point[data-claim='{WITHDRAWN}']")
+    assert "status-withdrawn" in withdrawn.get_attribute("class")
+    assert "withdrawn" in withdrawn.locator("title").text_content()
+    screenshot(page, "article-figure-chart", full_page=False)
+    page.locator("#figure-chart a.point[data-claim='nunl-6177422-14'] circle").click()
+    page.wait_for_url(re.compile(r".*/doc/id/claim/nunl-6177422-14$"))
+    assert "sixteen soldiers" in page.locator("h1").inner_text()
+    assert not page.console_errors, page.console_errors
+
+
+def test_article_chart_shows_without_javascript(playwright_driver, chromium_path, live_server):
+    from .conftest import CHROMIUM_FLAGS
+
+    browser = playwright_driver.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS, headless=True)
+    try:
+        page = browser.new_context(java_script_enabled=False).new_page()
+        page.goto(live_server.url + ARTICLE)
+        assert page.locator("#figure-chart svg").is_visible()
+        assert page.locator("#figure-chart a.point[data-claim='nunl-6177422-01']").count() == 1
+    finally:
+        browser.close()
+
+
+def test_a_report_without_text_has_no_text_box_and_no_script_errors(page):
+    query = ("PREFIX nkg: <https://w3id.org/newskg/ontology#> PREFIX schema: <http://schema.org/> "
+             "SELECT ?a WHERE { ?a a nkg:Article FILTER NOT EXISTS { ?a schema:articleBody ?b } } ORDER BY ?a LIMIT 1")
+    response = page.request.get(page.base + "/sparql", params={"query": query},
+                                headers={"Accept": "application/sparql-results+json"})
+    rows = response.json()["results"]["bindings"]
+    if not rows:
+        pytest.skip("the graph holds no report without text yet")
+    page.goto(page.base + "/article/" + rows[0]["a"]["value"].rsplit("/", 1)[-1])
+    assert page.locator("#article-text").count() == 0 and page.locator("#no-text").is_visible()
+    assert page.locator("#claims-table td.summary").count() >= 1
+    assert not page.console_errors, page.console_errors

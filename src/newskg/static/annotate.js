@@ -329,6 +329,9 @@
         });
         var meta = fresh.querySelector("p.meta");
         if (meta) { document.querySelector("p.meta").replaceWith(document.adoptNode(meta)); }
+        var chart = fresh.getElementById("figure-chart");  // a new figure is a new point
+        var shown = document.getElementById("figure-chart");
+        if (chart && shown) { shown.replaceWith(document.adoptNode(chart)); }
         document.dispatchEvent(new CustomEvent("newskg:article-changed"));
         ids.forEach(function (id) {
           document.querySelectorAll('[data-claim="' + CSS.escape(id) + '"]').forEach(function (node) { node.classList.add("new"); });

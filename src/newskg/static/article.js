@@ -52,8 +52,9 @@
   }
 
   // Delegated, so that marks re-rendered after a claim is added (annotate.js) behave the same.
-  var articleText = document.getElementById("article-text");
+  var articleText = document.getElementById("article-text");  // absent for a report whose text we do not hold
   ["mouseover", "focusin", "click"].forEach(function (type) {
+    if (!articleText) { return; }
     articleText.addEventListener(type, function (event) {
       var mark = event.target.closest && event.target.closest("mark.claim[data-claim]");
       if (mark && articleText.contains(mark)) { showClaim(mark); }
