@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from shipped_data import shipped_claim_count
 
 ROOT = Path(__file__).resolve().parents[1]
 NKG = "https://w3id.org/newskg/ontology#"
@@ -34,18 +35,6 @@ def test_console_script_loads():
     assert result.returncode == 0
     for command in ("serve", "load", "query", "validate", "export"):
         assert command in result.stdout
-
-
-def shipped_claim_count() -> int:
-    """The claims the seed files type in their default graphs, counted by rdflib (not by the store under test)."""
-    import rdflib
-
-    count = 0
-    for path in [*sorted((ROOT / "graph").glob("*.trig")), *sorted((ROOT / "graph" / "sources").glob("*.trig"))]:
-        dataset = rdflib.Dataset()
-        dataset.parse(path, format="trig")
-        count += len(set(dataset.default_graph.subjects(rdflib.RDF.type, rdflib.URIRef(f"{NKG}Claim"))))
-    return count
 
 
 def test_query_formats(tmp_path):

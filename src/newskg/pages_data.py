@@ -447,12 +447,17 @@ def figure_claims(kg, site: Site, article_iri: str) -> list[dict]:
     of, and those events' parts), with the statement dates, claimant, outlet, status and what supersedes what."""
     n = vocab.NKG
     kinds = " ".join(f"<{n}{local}>" for local, _ in CHART_KINDS)
-    rows = kg.query(
-        f"SELECT DISTINCT ?r ?claim ?f ?kind ?value ?approx ?group ?earliest ?latest ?status ?claimant ?source "
-        f"?outlet ?headline ?supersedes WHERE {{ "
-        f"{{ SELECT DISTINCT ?r ?event WHERE {{ ?c <{n}reportedIn> ?r . "
+    events = [r["event"].value for r in kg.query(
+        f"SELECT DISTINCT ?r ?event WHERE {{ ?c <{n}reportedIn> ?r . "
         f"{{ ?c <{n}aboutEvent> ?told }} UNION {{ GRAPH ?c {{ ?x <{n}figureOf> ?told }} }} "
-        f"?told <{vocab.SEM}subEventOf>* ?event }} }} "
+        f"?told <{vocab.SEM}subEventOf>* ?event }}",
+        bindings=_resource(article_iri),
+    ).rows() if isinstance(r["event"], ox.NamedNode)]
+    if not events:
+        return []
+    rows = kg.query(  # the events as checked IRI terms in VALUES: no subquery re-binds the article variable
+        f"SELECT DISTINCT ?claim ?f ?kind ?value ?approx ?group ?earliest ?latest ?status ?claimant ?source "
+        f"?outlet ?headline ?supersedes WHERE {{ VALUES ?event {{ {terms.iri_list(events)} }} "
         f"?part <{vocab.SEM}subEventOf>* ?event . "
         f"GRAPH ?claim {{ ?f <{n}figureOf> ?part ; <{n}figureKind> ?kind ; <{n}value> ?value . "
         f"OPTIONAL {{ ?f <{n}approximation> ?approx }} OPTIONAL {{ ?f <{n}countedGroup> ?group }} }} "
@@ -462,8 +467,7 @@ def figure_claims(kg, site: Site, article_iri: str) -> list[dict]:
         f"OPTIONAL {{ ?claim <{n}status> ?status }} OPTIONAL {{ ?claim <{n}claimant> ?claimant }} "
         f"OPTIONAL {{ ?claim <{n}reportedIn> ?source OPTIONAL {{ ?source <{vocab.SCHEMA}publisher> ?outlet }} "
         f"OPTIONAL {{ ?source <{vocab.SCHEMA}headline> ?headline }} }} "
-        f"OPTIONAL {{ ?claim <{n}supersedes> ?supersedes }} }}",
-        bindings=_resource(article_iri),
+        f"OPTIONAL {{ ?claim <{n}supersedes> ?supersedes }} }}"
     ).rows()
     labels = labels_for(kg, _iris_in(rows))
     claims: dict[tuple[str, str], dict] = {}

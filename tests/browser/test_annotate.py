@@ -123,20 +123,20 @@ def test_annotate_a_passage_fix_a_violation_submit_and_see_it_marked_without_rel
     page.locator("#annotate-submit").click()
     new_mark = page.locator("#article-text mark.claim.new")
     new_mark.first.wait_for()
-    assert new_mark.first.get_attribute("data-claim") == "nunl-6177422-23"
+    assert new_mark.first.get_attribute("data-claim") == "nunl-6177422-24"
     assert new_mark.first.inner_text() == PASSAGE
     assert page.locator("#claims-table tr.claim-row.new").count() == 1
     assert "Death toll remains uncertain" in page.locator("#claims-table tr.claim-row.new").inner_text()
-    assert page.locator("#claims-table tbody tr").count() == 23
+    assert page.locator("#claims-table tbody tr").count() == 24
     assert page.evaluate("window.__notReloaded") is True
     assert page.evaluate("sessionStorage.getItem('newskg-write-token')") == TOKEN  # for this tab only
-    assert form.is_hidden() and "nunl-6177422-23" in page.locator("#annotate-done").inner_text()
-    assert "23 claims" in page.locator("p.meta").inner_text()
+    assert form.is_hidden() and "nunl-6177422-24" in page.locator("#annotate-done").inner_text()
+    assert "24 claims" in page.locator("p.meta").inner_text()
     page.select_option("#filter-claimant", "https://w3id.org/newskg/id/actor/nunl")  # the filters see the new row
     nunl_rows = page.locator("#claims-table tbody tr[data-claimant='https://w3id.org/newskg/id/actor/nunl']")
     assert page.locator("#claims-table tbody tr:visible").count() == nunl_rows.count()
     assert page.locator("#claims-table tr.claim-row.new").is_visible()
-    assert page.locator("#filter-count").inner_text() == f"{nunl_rows.count()} of 23"
+    assert page.locator("#filter-count").inner_text() == f"{nunl_rows.count()} of 24"
     page.select_option("#filter-claimant", "")
 
     # the new mark behaves as the others: its popup names the claimant
@@ -147,7 +147,7 @@ def test_annotate_a_passage_fix_a_violation_submit_and_see_it_marked_without_rel
 
     # and it is stored: a fresh page shows it too
     page.goto(page.base + ARTICLE)
-    assert page.locator("#article-text mark[data-claim='nunl-6177422-23']").count() == 1
+    assert page.locator("#article-text mark[data-claim='nunl-6177422-24']").count() == 1
 
 
 def test_hostile_words_stored_in_a_claim_are_shown_as_text(page, live_server):

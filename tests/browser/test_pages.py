@@ -70,11 +70,11 @@ def test_withdrawn_claim_page_is_marked_withdrawn(page):
     screenshot(page, "resource-withdrawn-claim-16")
 
 
-def test_article_view_marks_all_22_claims_and_the_withdrawn_one_looks_different(page):
+def test_article_view_marks_all_23_claims_and_the_withdrawn_one_looks_different(page):
     page.goto(page.base + ARTICLE)
     marks = page.locator("#article-text mark.claim")
     ids = set(marks.evaluate_all("ms => ms.map(m => m.dataset.claim)"))
-    assert len(ids) == 22
+    assert len(ids) == 23
     style = "e => { const s = getComputedStyle(e); return [s.textDecorationLine, s.color, s.backgroundColor]; }"
     withdrawn = page.locator(f"#article-text mark[data-claim='{WITHDRAWN}']").first.evaluate(style)
     asserted = page.locator("#article-text mark[data-claim='nunl-6177422-14']").first.evaluate(style)
@@ -102,7 +102,7 @@ def test_hovering_a_mark_shows_its_claimant_status_and_translation(page):
 def test_claims_table_filters_by_claimant_and_status(page):
     page.goto(page.base + ARTICLE)
     visible = page.locator("#claims-table tbody tr:visible")
-    assert visible.count() == 22
+    assert visible.count() == 23
     page.select_option("#filter-status", "withdrawn")
     assert visible.count() == 1
     page.select_option("#filter-status", "")

@@ -131,5 +131,5 @@ def test_the_query_ui_ships_its_assets_and_examples(base):
 def test_the_article_view_lists_every_claim(base):
     page = get(base, "/article/nunl-6177422", "text/html")
     assert page.status_code == 200
-    assert page.text.count('<tr class="claim-row') == 22
+    assert page.text.count('<tr class="claim-row') == 23
     assert get(base, "/article/nothing", "text/html").status_code == 404

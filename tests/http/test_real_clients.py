@@ -1,6 +1,6 @@
 """Real SPARQL clients against a real server: SPARQLWrapper, and rdflib's SPARQLStore / SPARQLUpdateStore.
 
-The `server` fixture (tests/conftest.py) serves the article: 22 claims. Writes carry the bearer token; rdflib's
+The `server` fixture (tests/conftest.py) serves the article and the other outlets' reports (SHIPPED_CLAIMS claims, counted from graph/). Writes carry the bearer token; rdflib's
 SPARQLConnector passes extra keyword arguments (here `headers=`) to every request it makes.
 """
 
@@ -10,7 +10,10 @@ import pytest
 import rdflib
 from rdflib import Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
+from shipped_data import shipped_claim_count
 from SPARQLWrapper import JSON, POST, TURTLE, XML, SPARQLWrapper
+
+SHIPPED_CLAIMS = shipped_claim_count()
 
 NKG = "https://w3id.org/newskg/ontology#"
 CLAIMS = f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ ?c a <{NKG}Claim> }}"
@@ -27,11 +30,11 @@ def test_sparqlwrapper_select(server, method, return_format):
     result = client.query()
     if return_format == JSON:
         assert result.response.headers["Content-Type"].startswith("application/sparql-results+json")
-        assert result.convert()["results"]["bindings"][0]["n"]["value"] == "22"
+        assert result.convert()["results"]["bindings"][0]["n"]["value"] == str(SHIPPED_CLAIMS)
     else:
         assert result.response.headers["Content-Type"].startswith("application/sparql-results+xml")
         document = result.convert()
-        assert document.getElementsByTagName("literal")[0].firstChild.data == "22"
+        assert document.getElementsByTagName("literal")[0].firstChild.data == str(SHIPPED_CLAIMS)
 
 
 def test_sparqlwrapper_ask_and_construct(server):
@@ -42,7 +45,7 @@ def test_sparqlwrapper_ask_and_construct(server):
     client.setQuery(f"CONSTRUCT {{ ?c a <{NKG}Claim> }} WHERE {{ ?c a <{NKG}Claim> }}")
     client.setReturnFormat(TURTLE)
     graph = rdflib.Graph().parse(data=client.query().convert(), format="turtle")
-    assert len(graph) == 22
+    assert len(graph) == SHIPPED_CLAIMS
 
 
 def test_sparqlwrapper_update_needs_the_token(server):
@@ -65,10 +68,10 @@ def test_rdflib_sparqlstore_queries(server):
     store = SPARQLStore(server.url + "/sparql")
     graph = rdflib.Graph(store)
     rows = list(graph.query(CLAIMS))
-    assert int(rows[0][0]) == 22
+    assert int(rows[0][0]) == SHIPPED_CLAIMS
     assert graph.query(f"ASK {{ ?c a <{NKG}Claim> }}").askAnswer is True
     constructed = graph.query(f"CONSTRUCT {{ ?c a <{NKG}Claim> }} WHERE {{ ?c a <{NKG}Claim> }}").graph
-    assert len(constructed) == 22
+    assert len(constructed) == SHIPPED_CLAIMS
     assert (None, rdflib.RDF.type, URIRef(NKG + "Claim")) in graph
 
 

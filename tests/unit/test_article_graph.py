@@ -33,9 +33,13 @@ GRASPF = Namespace("http://groundedannotationframework.org/grasp/factuality#")
 WDT = Namespace("http://www.wikidata.org/prop/direct/")
 GEO = Namespace("http://www.opengis.net/ont/geosparql#")
 WD_PREFIX = "http://www.wikidata.org/entity/"
+TIME = Namespace("http://www.w3.org/2006/time#")
+SEM = Namespace("http://semanticweb.cs.vu.nl/2009/11/sem/")
+ONTOLOGY_TTL = ROOT / "ontology" / "newskg.ttl"
+PUBLISHED = dt.date(2022, 1, 10)  # Monday 10 January 2022: "maandag" is that day, "zondag" the 9th
 
 ARTICLE = URIRef(RES + "article/nunl-6177422")
-CLAIMS = [URIRef(f"{RES}claim/nunl-6177422-{n:02d}") for n in range(1, 23)]
+CLAIMS = [URIRef(f"{RES}claim/nunl-6177422-{n:02d}") for n in range(1, 24)]  # 1..22 as the study, 23: Almaty
 AUTHORITIES = URIRef(RES + "actor/kazakh-authorities")
 
 
@@ -117,21 +121,22 @@ def test_article_metadata():
         "https://www.nu.nl/buitenland/6177422/"
         "aantal-arrestaties-na-demonstraties-in-kazachstan-loopt-op-tot-bijna-achtduizend.html"
     )
-    assert one(g, ARTICLE, SCHEMA.datePublished) == Literal("2022-01", datatype=XSD.gYearMonth)
+    assert one(g, ARTICLE, SCHEMA.datePublished) == Literal("2022-01-10", datatype=XSD.date)
     assert one(g, ARTICLE, SCHEMA.headline).language == "nl"
     publisher = one(g, ARTICLE, SCHEMA.publisher)
     assert (publisher, RDF.type, NKG.NewsOrganisation) in g
     assert one(g, publisher, NKG.wikidata) == URIRef(WD_PREFIX + "Q2183577")
     published = one(g, ARTICLE, NKG.publishedAt)
-    assert one(g, published, NKG.earliest).toPython() == dt.date(2022, 1, 10)
-    assert one(g, published, NKG.latest).toPython() == dt.date(2022, 1, 31)
-    assert one(g, published, NKG.precision) == NKG.MonthPrecision
+    assert one(g, published, NKG.earliest).toPython() == PUBLISHED
+    assert one(g, published, NKG.latest).toPython() == PUBLISHED
+    assert one(g, published, NKG.precision) == NKG.DayPrecision
+    assert one(g, published, NKG.inferred) == Literal(True)  # worked out from "maandag" and "afgelopen weekend"
 
 
 # ---------------------------------------------------------------- claims
 
 
-def test_exactly_22_claims_numbered_as_the_study():
+def test_exactly_23_claims_numbered_as_the_study_plus_almaty():
     g = default(dataset(ARTICLE_TRIG))
     found = set(g.subjects(RDF.type, NKG.Claim))
     assert found == set(CLAIMS)
@@ -149,7 +154,7 @@ def test_claim_metadata_is_complete(c: URIRef):
     earliest = one(g, stated, NKG.earliest).toPython()
     latest = one(g, stated, NKG.latest).toPython()
     assert isinstance(earliest, dt.date) and isinstance(latest, dt.date)
-    assert dt.date(2022, 1, 1) <= earliest <= latest <= dt.date(2022, 1, 31)
+    assert dt.date(2022, 1, 1) <= earliest <= latest <= PUBLISHED  # nothing is stated after the article's day
     assert one(g, stated, NKG.precision) in {
         NKG.DayPrecision, NKG.WeekendPrecision, NKG.WeekPrecision, NKG.MonthPrecision, NKG.BeforeDatePrecision
     }
@@ -185,7 +190,7 @@ def test_claimants_follow_the_study():
         1: "kazakh-authorities", 2: "kazakh-ministry-of-foreign-affairs", 3: "kazakh-ministry-of-foreign-affairs",
         4: "tokayev", 5: "tokayev", 6: "nunl", 7: "tokayev", 8: "nunl", 9: "nunl", 10: "knb", 11: "nunl",
         12: "nunl", 13: "afp", 14: "tokayev", 15: "nunl", 16: "kazakh-state-media", 17: "kazakh-authorities",
-        18: "nunl", 19: "nunl", 20: "nunl", 21: "nunl", 22: "nunl",
+        18: "nunl", 19: "nunl", 20: "nunl", 21: "nunl", 22: "nunl", 23: "nunl",
     }
     for n, slug in expected.items():
         assert one(g, claim(n), NKG.claimant) == actor(slug), f"claim {n}"
@@ -249,7 +254,11 @@ def test_claim_7_is_negative_and_future():
 def test_coup_framing_and_perpetrators_stay_in_claim_graphs():
     ds = dataset(ARTICLE_TRIG)
     unrest = URIRef(RES + "event/kazakhstan-unrest-2022")
-    assert (unrest, RDF.type, NKG.CoupAttempt) in named(ds, claim(5))
+    coup = URIRef(RES + "event/alleged-coup-attempt-kazakhstan-2022")
+    assert (coup, RDF.type, NKG.CoupAttempt) in named(ds, claim(5))
+    assert (unrest, SEM.subEventOf, coup) in named(ds, claim(5))
+    assert (coup, RDF.type, NKG.CoupAttempt) not in default(ds)
+    assert (unrest, SEM.subEventOf, coup) not in default(ds)
     assert (unrest, NKG.perpetrator, URIRef(RES + "group/terrorists-and-bandits")) in named(ds, claim(4))
     assert (unrest, NKG.directCause, URIRef(RES + "event/lpg-price-rise")) in named(ds, claim(21))
     backbone = default(ds)
@@ -402,3 +411,143 @@ def test_snapshot_values():
     article = default(dataset(ARTICLE_TRIG))
     for qid in set(article.objects(None, NKG.wikidata)):
         assert list(wd_graph.objects(qid, RDFS.label)), f"{qid} linked but missing from the snapshot"
+
+
+# ---------------------------------------------------------------- issue 12: fixes to the first article's encoding
+
+
+def time_specs(g) -> set:
+    return set(g.subjects(RDF.type, NKG.TimeSpec))
+
+
+def test_every_time_specification_says_whether_its_date_was_inferred():
+    g = default(dataset(ARTICLE_TRIG))
+    specs = time_specs(g)
+    assert len(specs) >= 12
+    for spec in specs:
+        flag = one(g, spec, NKG.inferred)
+        assert isinstance(flag, Literal) and flag.datatype == XSD.boolean, spec
+        # the text states no calendar date: every date here is worked out from a weekday or a relative expression
+        assert flag.toPython() is True, spec
+
+
+def test_no_time_specification_reaches_past_the_articles_day():
+    g = default(dataset(ARTICLE_TRIG))
+    for spec in time_specs(g):
+        for bound in (NKG.earliest, NKG.latest):
+            for value in g.objects(spec, bound):
+                assert value.toPython() <= PUBLISHED, (spec, bound, value)
+
+
+def test_the_internet_outage_has_ends_of_their_own_precision_and_keeps_largely():
+    g = default(dataset(ARTICLE_TRIG))
+    outage = one(g, URIRef(RES + "event/almaty-internet-outage"), NKG.occurredAt)
+    begin, end = one(g, outage, NKG.hasBeginning), one(g, outage, NKG.hasEnd)
+    wednesday = dt.date(2022, 1, 5)
+    assert wednesday.weekday() == 2
+    assert (one(g, begin, NKG.earliest).toPython(), one(g, begin, NKG.latest).toPython()) == (wednesday, wednesday)
+    assert one(g, begin, NKG.precision) == NKG.DayPrecision
+    assert str(one(g, begin, NKG.expression)) == "sinds woensdag"
+    assert one(g, end, NKG.latest).toPython() == PUBLISHED  # over by the article's day ("weer")
+    assert one(g, end, NKG.precision) == NKG.BeforeDatePrecision
+    assert str(one(g, end, NKG.expression)) == "weer"
+    assert one(g, outage, NKG.earliest) == one(g, begin, NKG.earliest)
+    assert one(g, outage, NKG.latest) == one(g, end, NKG.latest)
+    assert "grotendeels" in str(one(g, outage, NKG.expression))  # largely, not wholly, inaccessible
+    # the internet became usable again when the outage ended
+    assert one(g, URIRef(RES + "event/almaty-internet-restored"), NKG.occurredAt) == end
+
+
+def test_the_arrests_period_begins_in_the_week_and_ends_on_the_day():
+    g = default(dataset(ARTICLE_TRIG))
+    period = one(g, URIRef(RES + "event/kazakhstan-mass-arrests"), NKG.occurredAt)
+    assert one(g, one(g, period, NKG.hasBeginning), NKG.precision) == NKG.WeekPrecision
+    assert one(g, one(g, period, NKG.hasEnd), NKG.precision) == NKG.DayPrecision
+    assert one(g, one(g, period, NKG.hasEnd), NKG.latest).toPython() == PUBLISHED
+
+
+def test_interval_ends_align_with_owl_time():
+    ontology = rdflib_graph(ONTOLOGY_TTL)
+    assert (NKG.hasBeginning, RDFS.subPropertyOf, TIME.hasBeginning) in ontology
+    assert (NKG.hasEnd, RDFS.subPropertyOf, TIME.hasEnd) in ontology
+    assert (NKG.inferred, RDFS.range, XSD.boolean) in ontology
+
+
+def test_only_events_reported_as_having_happened_are_in_the_backbone():
+    ds = dataset(ARTICLE_TRIG)
+    backbone = default(ds)
+    event = lambda slug: URIRef(RES + "event/" + slug)  # noqa: E731
+    ordered, denied = event("ordered-shooting-without-warning"), event("shooting-at-peaceful-protesters")
+    coup = event("alleged-coup-attempt-kazakhstan-2022")
+    for only_in_a_claim in (ordered, denied, coup):
+        assert not list(backbone.objects(only_in_a_claim, RDF.type)), only_in_a_claim
+    assert (event("tokayev-shoot-without-warning-order"), NKG.orderedAction, ordered) in named(ds, claim(6))
+    # claim 07 denies a shooting at peaceful protesters: it is about that shooting, not about the order
+    assert one(backbone, claim(7), NKG.aboutEvent) == denied
+    assert (denied, RDF.type, NKG.Shooting) in named(ds, claim(7))
+    # the coup attempt is Tokayev's claim (05), which is about it
+    assert one(backbone, claim(5), NKG.aboutEvent) == coup
+    assert one(backbone, claim(5), NKG.claimant) == URIRef(RES + "actor/tokayev")
+
+
+CAMEO_CODES = {
+    # CAMEO top-level categories: 14 protest, 17 coerce, 18 assault, 19 fight. 13 "threaten" is not an order and
+    # 20 "unconventional mass violence" is not a coup attempt: those classes have none.
+    "Unrest": "145",            # protest violently, riot
+    "Protest": "141",           # demonstrate or rally
+    "Storming": "18",           # assault
+    "MassArrest": "173",        # arrest, detain
+    "MilitaryOperation": "19",  # fight (conventional military force)
+    "Shooting": "190",          # use conventional military force (troops firing)
+}
+
+
+def test_cameo_codes_only_where_they_fit():
+    ontology = rdflib_graph(ONTOLOGY_TTL)
+    codes = {
+        str(cls).removeprefix(str(NKG)): str(code)
+        for cls in ontology.subjects(RDFS.subClassOf, NKG.Event)
+        for code in ontology.objects(cls, NKG.cameoCode)
+    }
+    assert {cls: code for cls, code in codes.items() if code} == CAMEO_CODES
+    assert codes["Order"] == "" and codes["CoupAttempt"] == ""
+
+
+def test_claim_23_almaty_is_the_largest_city_as_said_in_passing():
+    ds = dataset(ARTICLE_TRIG)
+    g = default(ds)
+    c23 = claim(23)
+    quote = str(one(g, c23, NKG.quote))
+    assert quote == "Almaty, de grootste stad van het land"
+    start = one(g, c23, NKG.charStart).toPython()
+    assert text().index(quote) == start and text().count(quote) == 1
+    assert "largest city" in str(one(g, c23, NKG.translation))
+    almaty, kazakhstan = URIRef(RES + "place/almaty"), URIRef(RES + "place/kazakhstan")
+    assert set(named(ds, c23)) == {(almaty, NKG.largestCityOf, kazakhstan)}
+    assert not list(g.triples((None, NKG.largestCityOf, None)))  # claimed, not backbone
+    assert (NKG.largestCityOf, RDFS.subPropertyOf, NKG.locatedIn) in rdflib_graph(ONTOLOGY_TTL)
+
+
+def test_russia_is_linked_to_q159_with_a_snapshot_label():
+    g = default(dataset(ARTICLE_TRIG))
+    russia = URIRef(RES + "actor/russia")
+    assert one(g, russia, NKG.wikidata) == URIRef(WD_PREFIX + "Q159")
+    assert "Q159" in verified_qids()
+    wd_graph = named(dataset(SNAPSHOT_TRIG), URIRef(GRAPHS + "wikidata-snapshot"))
+    assert one(wd_graph, URIRef(WD_PREFIX + "Q159"), RDFS.label) == Literal("Russia", lang="en")
+
+
+def test_former_soviet_states_is_membership_not_containment():
+    ds = dataset(ARTICLE_TRIG)
+    soviet, kazakhstan = URIRef(RES + "place/former-soviet-states"), URIRef(RES + "place/kazakhstan")
+    assert not list(ds.quads((None, NKG.locatedIn, soviet, None))), "a state is not located in a group of states"
+    assert (kazakhstan, NKG.memberStateOf, soviet) in default(ds)
+    assert (kazakhstan, NKG.memberStateOf, soviet) in named(ds, claim(9))
+    assert one(default(ds), kazakhstan, NKG.locatedIn) == URIRef(RES + "place/central-asia")
+
+
+@lru_cache(maxsize=None)
+def rdflib_graph(path: Path):
+    from rdflib import Graph
+
+    return Graph().parse(path, format="turtle")

@@ -91,6 +91,15 @@ def test_bad_case_is_reported_with_its_message(path, shapes, ontology):
     assert any(expected in message for message in messages), f"no message contains {expected!r}:\n{describe(report)}"
 
 
+@pytest.mark.parametrize("path", [p for p in CASE_FILES if p.name.startswith("warn-")], ids=case_id)
+def test_warn_case_conforms_with_a_warning(path, shapes, ontology):
+    expected = expected_message(path)
+    report = validate(parse_case(path), shapes, ontology=ontology)
+    assert report.conforms, describe(report)
+    assert [r.severity for r in report.results] == ["Warning"], describe(report)
+    assert expected in report.results[0].message, describe(report)
+
+
 def test_every_constraint_has_an_english_message(shapes):
     constraint_nodes = set(shapes.objects(None, SH.property)) | set(shapes.objects(None, SH.sparql))
     assert constraint_nodes

@@ -89,7 +89,7 @@ def test_the_refreshed_snapshot_answers_the_wikidata_questions(wikidata_env, tmp
 
 
 EXPECTED_POPULATION = (
-    "Q232\tP1082\t19000000\tP585\t+2022-01-00T00:00:00Z/10\t"
+    "Q232\tP1082\t19000000\tP585\t+2022-01-10T00:00:00Z/11\t"
     f'S854\t"{ARTICLE_URL}"\tS813\t+2026-11-25T00:00:00Z/11\tS248\tQ2183577'
 )
 
@@ -100,7 +100,9 @@ def test_quickstatements_export_of_the_shipped_graph(wikidata_env, capsys):
     commands = [line for line in out.splitlines() if line and not line.startswith("#")]
     assert commands == [EXPECTED_POPULATION]
     assert "cannot set a statement's rank" in out
-    assert "# not exportable: claim 01 (almost 8,000 people arrested): no Wikidata property for the kind Arrests" in out
+    # claim 01's almost 8,000 arrests: superseded by the interior ministry's later 9,900 (Knack), and no property anyway
+    assert ("# not exportable: claim 01 (almost 8,000 people arrested): superseded by claim knack-1821037-04" in out)
+    assert "# not exportable: claim nh-nieuws-66443-04 (arrests 10000): no Wikidata property for the kind Arrests" in out
     for n in ("14", "16"):
         assert f"# not exportable: claim {n}" in out and "needs an item" in out
     assert "claim 15 (unknown number of demonstrators killed): needs an item" in out
@@ -113,10 +115,16 @@ def test_export_after_linking_the_event_gives_deaths_and_a_deprecated_withdrawn_
     assert main(["wikidata", "export", "--date", "2026-11-25"]) == 0
     out = capsys.readouterr().out
     commands = [line for line in out.splitlines() if line and not line.startswith("#")]
-    assert commands == [  # in claim order: 14, then 18
+    article_commands = [c for c in commands if ARTICLE_URL in c]
+    assert article_commands == [  # in claim order: 14, then 18
         f'Q900000103\tP1120\t16\tS854\t"{ARTICLE_URL}"\tS813\t+2026-11-25T00:00:00Z/11\tS248\tQ2183577',
         EXPECTED_POPULATION,
     ]
+    # the other outlets: only the figures that stand are stated. All deaths: the prosecutor general's 230 of March
+    # (Sputnik), never the withdrawn 164 nor the 225 it superseded
+    deaths = {c.split("\t")[2] for c in commands if "\tP1120\t" in c}
+    assert "230" in deaths and not deaths & {"164", "225"}
+    assert "# not exportable: claim trend-3541656-01 (deaths 225): superseded by claim sputnik-1093845137-01" in out
     # the withdrawn 164 is never a live command: only a comment with its deprecated rank and reason
     assert f'# Q900000103\tP1120\t164\tS854\t"{ARTICLE_URL}"' in out
     assert "WITHDRAWN, claim 16" in out and "P2241" in out

@@ -4,7 +4,8 @@ A figure is exportable when its kind maps to a Wikidata property (`skos:exactMat
 P1120), its subject is linked to an item (`nkg:wikidata`) and its value is known. Each statement carries a
 reference: S854 reference URL (the article), S813 retrieved (the export date, or a pinned one) and S248 stated in
 (the publisher's item, NU.nl Q2183577, when the publisher is linked). Everything else is listed, with the reason
-(no property for the kind, e.g. arrests; the subject needs an item; the value is unknown).
+(no property for the kind, e.g. arrests; the subject needs an item; the value is unknown; a later official figure
+superseded it, nkg:supersedes: only the figure that stands is stated).
 
 A withdrawn figure is a deprecated-rank statement with P2241 "reason for deprecated rank". QuickStatements v1
 cannot set a statement's rank (its commands add statements, qualifiers and references only), so a withdrawn figure
@@ -41,7 +42,7 @@ PREFIX rdfs: <{vocab.RDFS}>
 PREFIX skos: <{vocab.SKOS}>
 PREFIX schema: <{vocab.SCHEMA}>
 SELECT ?claim ?figure ?figureLabel ?kind ?kindLabel ?property ?subject ?subjectLabel ?item ?value ?valueKnown
-       ?approximation ?status ?withdrawal ?withdrawalLabel ?url ?published ?publisherItem
+       ?approximation ?status ?withdrawal ?withdrawalLabel ?url ?published ?publisherItem ?supersededBy
 WHERE {{
   GRAPH ?claim {{ ?figure a nkg:Figure ; nkg:figureKind ?kind ; nkg:figureOf ?subject .
                   OPTIONAL {{ ?figure nkg:value ?value }} OPTIONAL {{ ?figure nkg:valueKnown ?valueKnown }}
@@ -57,6 +58,7 @@ WHERE {{
   OPTIONAL {{ ?kind skos:exactMatch ?property FILTER(STRSTARTS(STR(?property), "http://www.wikidata.org/entity/P")) }}
   OPTIONAL {{ ?kind rdfs:label ?kindLabel FILTER(LANGMATCHES(LANG(?kindLabel), "en")) }}
   OPTIONAL {{ ?subject nkg:wikidata ?item }}
+  OPTIONAL {{ SELECT ?claim (MIN(STR(?newer)) AS ?supersededBy) WHERE {{ ?newer nkg:supersedes ?claim }} GROUP BY ?claim }}
   OPTIONAL {{ ?subject rdfs:label ?subjectLabel FILTER(LANGMATCHES(LANG(?subjectLabel), "en")) }}
 }}
 ORDER BY ?claim ?figure
@@ -84,13 +86,18 @@ class Figure:
     url: str | None
     published: str | None
     stated_in: str | None  # the publisher's QID
+    superseded_by: str | None = None  # a later official figure's claim: this one no longer stands
 
     @property
     def number(self) -> str:
-        return self.claim.rsplit("-", 1)[-1]
+        """The claim's number for the first article ("14"), its whole id for another report's claim."""
+        local = self.claim.rsplit("/", 1)[-1]
+        return local.rsplit("-", 1)[-1] if local.startswith("nunl-6177422-") else local
 
     def problem(self) -> str | None:
         """Why this figure cannot go to Wikidata, or None."""
+        if self.superseded_by and not self.withdrawn:
+            return f"superseded by claim {self.superseded_by.rsplit('/', 1)[-1]}: the later figure is the one to state"
         if self.property is None:
             return f"no Wikidata property for the kind {self.kind.rsplit('#', 1)[-1]}"
         if not PID.fullmatch(self.property):
@@ -117,7 +124,8 @@ def figures(kg) -> list[Figure]:
         v = lambda name: row[name].value if name in row else None  # noqa: E731
         status = v("status") or ""
         out.append(Figure(
-            claim=v("claim"), figure=v("figure"), label=v("figureLabel") or "", kind=v("kind"),
+            claim=v("claim"), figure=v("figure"), kind=v("kind"),
+            label=v("figureLabel") or " ".join(x for x in (v("kindLabel"), v("value")) if x),
             property=v("property")[len(vocab.WD):] if v("property") else None,
             subject=v("subject"), subject_label=v("subjectLabel") or "",
             item=v("item")[len(vocab.WD):] if v("item") else None,
@@ -126,7 +134,7 @@ def figures(kg) -> list[Figure]:
             withdrawn=status.endswith("#Withdrawn") or v("withdrawal") is not None,
             withdrawal=v("withdrawal"), withdrawal_label=v("withdrawalLabel") or "",
             url=v("url"), published=v("published"),
-            stated_in=_item_id(v("publisherItem")),
+            stated_in=_item_id(v("publisherItem")), superseded_by=v("supersededBy"),
         ))
     return out
 
@@ -147,7 +155,9 @@ def _qs_time(day: str) -> str:
 
 
 def _qs_month(published: str | None) -> str | None:
-    """The article's month (gYearMonth "2022-01") as a QuickStatements time at month precision."""
+    """The article's date as a QuickStatements time: a day ("2022-01-10") at day, a month ("2022-01") at month precision."""
+    if published and len(published) == 10 and published[4] == published[7] == "-":
+        return _qs_time(published)
     if published and len(published) == 7 and published[4] == "-":
         return f"+{published}-00T00:00:00Z/10"
     return None
@@ -212,8 +222,9 @@ def statement_triples(kg, *, retrieved: str | None = None) -> tuple[list[ox.Trip
         add(statement, N(WIKIBASE + "rank"), N(WIKIBASE + ("DeprecatedRank" if f.withdrawn else "NormalRank")))
         add(statement, N(vocab.PROV + "wasDerivedFrom"), reference)
         add(statement, N(vocab.RDFS + "comment"), ox.Literal(f"from {f.claim} ({f.label})", language="en"))
-        if f.property == "P1082" and f.published and len(f.published) == 7:
-            add(statement, N(PQ + "P585"), ox.Literal(f"{f.published}-01T00:00:00Z", datatype=N(vocab.XSD + "dateTime")))
+        if f.property == "P1082" and f.published and len(f.published) in (7, 10):
+            day = f.published if len(f.published) == 10 else f"{f.published}-01"
+            add(statement, N(PQ + "P585"), ox.Literal(f"{day}T00:00:00Z", datatype=N(vocab.XSD + "dateTime")))
         if f.withdrawn:
             # P2241 wants an item; no verified item for "withdrawn": the local withdrawal is a stand-in.
             add(statement, N(PQ + "P2241"), N(f.withdrawal or f.claim))
