@@ -47,7 +47,7 @@ VIRTUOSO_SYSTEM_GRAPHS = (
 GRAPHDB_DEFAULT_GRAPH = "http://www.openrdf.org/schema/sesame#nil"
 DIALECTS = ("generic", "virtuoso", "fuseki", "graphdb", "qlever")
 USER_AGENT = f"newskg/{__version__} (remote SPARQL store; +https://w3id.org/newskg/)"
-INSERT_CHUNK_TRIPLES = 5_000
+INSERT_CHUNK_TRIPLES = 1_000  # Virtuoso refuses an INSERT DATA whose SQL passes 10,000 lines (~2,000 triples)
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 

@@ -23,6 +23,7 @@ from .assertions import ASSERTIONS_GRAPH
 from .rdfio import parse_quads, quads_as_insert_data
 from .sparql import terms
 from .sparql.formats import format_for_path
+from .store import OxigraphStore
 
 log = logging.getLogger("newskg")
 
@@ -98,26 +99,33 @@ class SeedChanges:
         shapes = ox.NamedNode(vocab.SHAPES_GRAPH)
         return any(q.graph_name != shapes for q in self.delete | self.insert)
 
-    def update(self) -> str:
-        """The one SPARQL update applying these changes and recording the files' new versions."""
+    def operations(self, chunk: int = 2_000) -> list[str]:
+        """The SPARQL update operations applying these changes and recording the files' new versions, the data in
+        operations of at most `chunk` quads (a remote store such as Virtuoso refuses very large single updates)."""
         system = f"<{vocab.SYSTEM_GRAPH}>"
         operations = []
         for graph in sorted(self.clean_blank_nodes_in):
             target = terms.iri_text(graph, "the seed graph")
             operations.append(f"DELETE {{ GRAPH {target} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {target} "
                               "{ ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) } }")
-        if self.delete:
-            operations.append("DELETE DATA {\n" + quads_as_insert_data(sorted(self.delete, key=nquad)) + "\n}")
+        deleted = sorted(self.delete, key=nquad)
+        for start in range(0, len(deleted), chunk):
+            operations.append("DELETE DATA {\n" + quads_as_insert_data(deleted[start:start + chunk]) + "\n}")
         for key in sorted({*self.removed_keys, *self.records}):
             operations.append(f"DELETE WHERE {{ GRAPH {system} {{ {terms.iri_text(key, 'the seed key')} ?p ?o }} }}")
-        records = [
-            f"{terms.iri_text(key, 'the seed key')} {_SHA256} {terms.text(ox.Literal(digest))} ; "
-            f"{_CONTENT} {terms.text(ox.Literal(''.join(sorted(nquad(q) for q in quads))))} ."
-            for key, (digest, quads) in sorted(self.records.items())
-        ]
-        inserted = quads_as_insert_data(sorted(self.insert, key=nquad)) if self.insert else ""
-        operations.append(f"INSERT DATA {{\n{inserted}\nGRAPH {system} {{\n" + "\n".join(records) + "\n}\n}")
-        return " ;\n".join(operations)
+        inserted = sorted(self.insert, key=nquad)
+        for start in range(0, len(inserted), chunk):
+            operations.append("INSERT DATA {\n" + quads_as_insert_data(inserted[start:start + chunk]) + "\n}")
+        for key, (digest, quads) in sorted(self.records.items()):
+            operations.append(
+                f"INSERT DATA {{ GRAPH {system} {{ {terms.iri_text(key, 'the seed key')} {_SHA256} "
+                f"{terms.text(ox.Literal(digest))} ; {_CONTENT} "
+                f"{terms.text(ox.Literal(''.join(sorted(nquad(q) for q in quads))))} . }} }}")
+        return operations
+
+    def update(self) -> str:
+        """The one SPARQL update (one transaction on the embedded store) applying these changes."""
+        return " ;\n".join(self.operations(chunk=10**9))
 
 
 def recorded_hashes(store) -> dict[str, str | None]:
@@ -190,8 +198,25 @@ def plan(store, project: Path) -> SeedChanges:
 
 
 def sync(store, project: Path) -> SeedChanges:
-    """Bring the store's seed content up to the project's files, in one transaction; what changed."""
+    """Bring the store's seed content up to the project's files (in one transaction on the embedded store); what
+    changed."""
     changes = plan(store, project)
-    if not changes.empty:
+    if changes.empty:
+        return changes
+    if isinstance(store, OxigraphStore):
         store.update(changes.update())
+    else:  # a remote store: several requests (not atomic: a failure halfway is repaired at the next start, since the
+        # records are written last and an unrecorded file is loaded again); the data goes in through the store's own
+        # loader, in the chunks and with the graph mapping its server accepts
+        inserted, changes.insert = changes.insert, set()
+        for operation in changes.operations(chunk=200):
+            if operation.startswith("INSERT DATA { GRAPH"):  # the records: after the data
+                continue
+            store.update(operation)
+        if inserted:
+            store.load("".join(nquad(q) for q in sorted(inserted, key=nquad)), ox.RdfFormat.N_QUADS)
+        changes.insert = inserted
+        for operation in changes.operations(chunk=200):
+            if operation.startswith("INSERT DATA { GRAPH"):
+                store.update(operation)
     return changes

@@ -7,8 +7,11 @@ from pathlib import Path
 import httpx
 
 from newskg.kg import KnowledgeGraph
+from shipped_data import shipped_claim_count
 
 from .conftest import remote_env
+
+SHIPPED_CLAIMS = shipped_claim_count()
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 OK = (FIXTURES / "assertion-ok.trig").read_bytes()
@@ -30,8 +33,8 @@ def _total(client) -> int:
     return client.get("/health").json()["triples"]
 
 
-def test_seed_loads_into_virtuoso_and_the_22_claims_are_counted(remote_client):
-    assert _count(remote_client) == 22
+def test_seed_loads_into_virtuoso_and_the_shipped_claims_are_counted(remote_client):
+    assert _count(remote_client) == SHIPPED_CLAIMS
     health = remote_client.get("/health").json()
     assert health["store"]["engine"] == "RemoteSparqlStore"
     graphs = health["graphs"]
@@ -46,12 +49,12 @@ def test_results_come_back_in_every_format_with_virtuosos_quirks_smoothed(remote
     (row,) = typed.json()["results"]["bindings"]
     assert row["k"] == {"type": "literal", "datatype": "http://www.w3.org/2001/XMLSchema#boolean", "value": "true"}
     csv = remote_client.get("/sparql", params={"query": CLAIMS}, headers={"Accept": "text/csv"})
-    assert csv.status_code == 200 and csv.text.splitlines() == ["n", "22"]
+    assert csv.status_code == 200 and csv.text.splitlines() == ["n", str(SHIPPED_CLAIMS)]
     construct = remote_client.get(
         "/sparql", params={"query": f"CONSTRUCT {{ ?c a <{NKG}Claim> }} WHERE {{ ?c a <{NKG}Claim> }}"},
         headers={"Accept": "text/turtle"},
     )
-    assert construct.status_code == 200 and construct.text.count("nunl-6177422-") == 22
+    assert construct.status_code == 200 and construct.text.count("nunl-6177422-") == 23  # the article's claims
     syntax = remote_client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p "})
     assert syntax.status_code == 400
 
@@ -63,7 +66,7 @@ def test_an_assertion_is_accepted_and_a_bad_one_refused_with_nothing_written(rem
     assert _total(remote_client) == before
     accepted = remote_client.post("/assertions", content=OK, headers={**TRIG, **AUTH})
     assert accepted.status_code == 201, accepted.text
-    assert _count(remote_client) == 23
+    assert _count(remote_client) == SHIPPED_CLAIMS + 1
     record = remote_client.get(accepted.headers["location"]).json()
     assert record["status"] != "retracted" and "7939" in record["content"]
     again = remote_client.post("/assertions", content=OK, headers={**TRIG, **AUTH})
@@ -74,7 +77,7 @@ def test_an_assertion_is_accepted_and_a_bad_one_refused_with_nothing_written(rem
     rows = remote_client.get("/sparql", params={"query": query, "infer": "true"}).json()["results"]["bindings"]
     assert [r["v"]["value"] for r in rows] == ["https://w3id.org/newskg/id/actor/knb"]
     retracted = remote_client.delete(accepted.headers["location"], headers=AUTH)
-    assert retracted.status_code == 200 and _count(remote_client) == 22
+    assert retracted.status_code == 200 and _count(remote_client) == SHIPPED_CLAIMS
 
 
 def test_gated_sparql_update_on_a_scratch_of_the_affected_resources(remote_client):
@@ -142,4 +145,4 @@ def test_a_real_server_over_virtuoso(virtuoso, server_factory, tmp_path):
     server = server_factory(tmp_path / "unused", env={**remote_env(virtuoso), "NEWSKG_WRITE_TOKEN": "test-token"})
     response = httpx.get(server.url + "/sparql", params={"query": CLAIMS}, timeout=30)
     assert response.status_code == 200
-    assert response.json()["results"]["bindings"][0]["n"]["value"] == "22"
+    assert response.json()["results"]["bindings"][0]["n"]["value"] == str(SHIPPED_CLAIMS)
