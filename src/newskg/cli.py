@@ -173,6 +173,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_index_rebuild(args: argparse.Namespace) -> int:
+    import shutil
+
+    from .search.index import index_folder
+
+    settings = _settings(args)
+    if settings.store_kind == "sparql":
+        raise NewsKGError("a remote store has no text index here: full-text search needs the embedded store")
+    shutil.rmtree(index_folder(Path(settings.store)), ignore_errors=True)
+    kg = _open(args)  # opening builds the index afresh from the store (a progress bar past 1000 documents)
+    try:
+        count = len(kg.text_index)
+    finally:
+        kg.close()
+    print(f"{count} text literals indexed")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newskg", description="A knowledge graph of news events and claims.")
     parser.add_argument("--store", type=Path, help="store folder (overrides NEWSKG_STORE)")
@@ -216,6 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", "-o", help="file to write (default: standard output)")
     export.add_argument("--store", type=Path, default=argparse.SUPPRESS, help="store folder (overrides NEWSKG_STORE)")
     export.set_defaults(func=cmd_export)
+
+    index = sub.add_parser("index", help="the full-text index beside the store")
+    index_sub = index.add_subparsers(dest="index_command", required=True)
+    rebuild = index_sub.add_parser("rebuild", help="delete the text index and build it again from the store")
+    rebuild.add_argument("--store", type=Path, default=argparse.SUPPRESS, help="store folder (overrides NEWSKG_STORE)")
+    rebuild.set_defaults(func=cmd_index_rebuild)
 
     from .wikidata.commands import add_wikidata_commands
 

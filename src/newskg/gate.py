@@ -43,6 +43,15 @@ class GateOutcome:
     created: bool
 
 
+def _named_subjects(subjects: list, entailed) -> set[str] | None:
+    """The IRIs a write touched (for the text index), or None when a blank node is among them (then it looks at all)."""
+    if not all(isinstance(s, ox.NamedNode) for s in subjects):
+        return None
+    if not all(isinstance(t[0], rdflib.URIRef) for t in entailed):
+        return None
+    return {s.value for s in subjects} | {str(t[0]) for t in entailed}
+
+
 def _default_triples(dataset: rdflib.Dataset) -> rdflib.Graph:
     graph = rdflib.Graph()
     for triple in dataset.default_graph:
@@ -327,7 +336,7 @@ class WriteGate:
             when = assertions._now()
             rows = [tuple(from_rdflib(t) for t in triple) for triple in sorted(entailed)]
             self.kg.store.update(assertions.write_update(candidate, submitter, shapes_version, rows, when))
-            self.kg.committed(durable=True)
+            self.kg.committed(durable=True, subjects=_named_subjects([q.subject for q in candidate.quads], entailed))
             return GateOutcome(assertions.read_record(self.kg.store, candidate.assertion_id), created=True)
 
     def get(self, assertion_id: str) -> assertions.AssertionRecord:
@@ -346,7 +355,8 @@ class WriteGate:
             subjects = {q.subject.value for q in ox.parse(record.content, ox.RdfFormat.N_QUADS)}
             self.kg.store.update(assertions.retraction_update(record, shared, retractor, assertions._now()))
             self._refresh_entailments_of(subjects)
-            self.kg.committed(durable=True)
+            content = [q.subject for q in ox.parse(record.content, ox.RdfFormat.N_QUADS)]
+            self.kg.committed(durable=True, subjects=_named_subjects(content, ()))
             return self.get(assertion_id)
 
     def refresh_all(self, engine: str | None = None):

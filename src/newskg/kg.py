@@ -16,6 +16,7 @@ from .gate import WriteGate, remove_stale_scratch
 from .project import find_project_dir
 from .egress.policy import service_policy
 from .querypool import FederationPolicy, QueryPool
+from .search.index import TextIndex, index_folder, stderr_progress
 from .rdfio import parse_quads, quads_as_insert_data
 from .sparql.cache import ResultCache, cacheable
 from .sparql.description import service_description, void_description
@@ -50,6 +51,7 @@ class KnowledgeGraph:
         self._memo: dict[str, tuple[int, object]] = {}
         self._health_counts: tuple[int, dict[str, int]] | None = None  # (generation, counts)
         self.cache = ResultCache(settings.result_cache_bytes) if settings.result_cache_bytes else None
+        self.text_index: TextIndex | None = None  # on-disk embedded stores only; see open()
         self.gate = WriteGate(self)
         # SERVICE evaluated in this process (updates, queries without workers) goes through the egress policy
         self.services = ServiceRouter(service_policy(settings), enabled=isinstance(store, OxigraphStore))
@@ -65,12 +67,16 @@ class KnowledgeGraph:
             store = OxigraphStore(Path(settings.store))
             remove_stale_scratch(store.path)  # we hold the store's lock: any scratch copy is a killed server's
         kg = cls(settings, store)
-        if settings.load_seed:
-            try:
+        try:
+            if isinstance(store, OxigraphStore) and store.path is not None:
+                # the store is the truth: this repairs an index a crash left behind the store
+                kg.text_index = TextIndex(index_folder(Path(store.path)))
+                kg.text_index.sync(store, progress=stderr_progress)
+            if settings.load_seed:
                 kg.load_seed()
-            except BaseException:
-                kg.close()  # a broken seed file must not leave the store locked by this process
-                raise
+        except BaseException:
+            kg.close()  # a broken seed file must not leave the store (or its index) locked by this process
+            raise
         return kg
 
     def start_query_workers(self) -> None:
@@ -102,6 +108,9 @@ class KnowledgeGraph:
             self.sandbox.close()
             self.sandbox = None
         self.services.close()
+        if self.text_index is not None:
+            self.text_index.close()
+            self.text_index = None
         self.store.close()
 
     # --- loading -------------------------------------------------------------------------------------
@@ -174,11 +183,17 @@ class KnowledgeGraph:
         with self.services.routed(sparql, base_iri) as routed:
             self.gate.update(routed, base_iri=base_iri)
 
-    def committed(self, *, durable: bool = False) -> None:
-        """After a write: make it durable if asked (on disk before we answer), and tell the query workers."""
+    def committed(self, *, durable: bool = False, subjects: set[str] | None = None) -> None:
+        """After a write: make it durable if asked (on disk before we answer), bring the text index in step (only the
+        text of `subjects` when the write names every subject it touched), and tell the query workers."""
         if durable and isinstance(self.store, OxigraphStore):
             self.store.flush()
         self.generation += 1
+        if self.text_index is not None:
+            try:
+                self.text_index.sync(self.store, subjects=subjects, progress=stderr_progress)
+            except (NewsKGError, OSError, ValueError):  # the write stands: the next start (or rebuild) repairs the index
+                log.exception("the text index could not follow a write")
         if self.pool is not None:
             self.pool.data_changed()
 
