@@ -85,6 +85,13 @@ class MethodNotAllowedError(NewsKGError):
     title = "Method not allowed"
 
 
+class NotSupportedError(NewsKGError):
+    """A feature this deployment does not offer (full-text search over a remote or in-memory store)."""
+
+    status = 501
+    title = "Not implemented"
+
+
 class NotAcceptableError(NewsKGError):
     status = 406
     title = "Not acceptable"

@@ -17,6 +17,7 @@ from .project import find_project_dir
 from .egress.policy import service_policy
 from .querypool import FederationPolicy, QueryPool
 from .search.index import TextIndex, index_folder, stderr_progress
+from .search.sparql_functions import functions_for_query
 from .rdfio import parse_quads, quads_as_insert_data
 from .sparql.cache import ResultCache, cacheable
 from .sparql.description import service_description, void_description
@@ -98,6 +99,7 @@ class KnowledgeGraph:
                 queue_wait_s=self.settings.query_queue_wait_s,
                 memory_bytes=self.settings.query_memory_bytes,
                 federation=FederationPolicy.from_settings(self.settings),
+                text_index=index_folder(self.store.path) if self.text_index is not None else None,
             )
 
     def close(self) -> None:
@@ -141,12 +143,14 @@ class KnowledgeGraph:
         bindings: Bindings | None = None,
     ) -> QueryResult:
         """Evaluate a SPARQL query against the store, with `bindings` (variable name to term) substituted."""
+        functions = functions_for_query(sparql, self.text_index)  # text:score and text:match, when it calls them
         return self.store.query(
             sparql,
             default_graphs=default_graphs or None,
             named_graphs=named_graphs or None,
             union_default_graph=union_default_graph,
             bindings=bindings,
+            **({"custom_functions": functions} if functions else {}),
         )
 
     def answer(self, request: QueryRequest, accept: str | None) -> Answer:
@@ -169,9 +173,10 @@ class KnowledgeGraph:
         if self.pool is not None:
             answer = self.pool.run(request, accept, timeout_s)
         else:
+            functions = functions_for_query(request.query, self.text_index)  # 400 when there is no index
             with self.services.routed(request.query, request.base_iri) as routed:
                 answer = answer_query(self.store, dataclasses.replace(request, query=routed), accept,
-                                      self.settings.max_result_rows)
+                                      self.settings.max_result_rows, custom_functions=functions)
         if key is not None:
             self.cache.put(key, answer)
         return answer

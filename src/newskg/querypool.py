@@ -3,8 +3,9 @@
 pyoxigraph has no query timeout or cancellation (Oxigraph issue #1926). Each worker process opens the store
 read-only and answers one query at a time; the server waits for the answer up to the time limit and, past it,
 kills the worker (freeing its CPU at once), answers 503 and starts a replacement. Writes happen in the server
-process; after each one the pool's generation is bumped and workers reopen their read-only view before the next
-query, so every query sees every write acknowledged before it started.
+process; after each one the pool's generation is bumped and workers reopen their read-only view (of the store, and
+of the text index text:score reads) before the next query, so every query sees every write acknowledged before it
+started.
 """
 
 from __future__ import annotations
@@ -39,15 +40,19 @@ class FederationPolicy:
 
 
 def _worker_main(
-    conn: Connection, store_path: str, federation: FederationPolicy | None = None, memory_bytes: int | None = None
+    conn: Connection, store_path: str, federation: FederationPolicy | None = None, memory_bytes: int | None = None,
+    text_folder: str | None = None,
 ) -> None:
     from .sandbox.limits import start_worker_process
 
     start_worker_process(memory_bytes)  # die with the server; a query that needs more memory fails, not the machine
+    from .search.index import TextIndex
+    from .search.sparql_functions import calls_text_functions, functions_for_query
     from .sparql.service_proxy import ServiceProxy
     from .store import OxigraphStore
 
     store, opened_generation = None, -1
+    text_index, text_generation = None, -1  # opened read-only at the first query that calls text:score/text:match
     proxy = None
     while True:
         try:
@@ -62,12 +67,15 @@ def _worker_main(
             if federation is not None and "SERVICE" in request.query.upper():
                 routed = proxy = proxy or ServiceProxy(federation.egress)
                 request = dataclasses.replace(request, query=proxy.rewrite(request.query, request.base_iri))
+            if text_folder is not None and calls_text_functions(request.query) and text_generation != generation:
+                text_index, text_generation = TextIndex(Path(text_folder), read_only=True), generation
+            functions = functions_for_query(request.query, text_index)
             for attempt in (1, 2):
                 try:
                     if store is None or opened_generation != generation:
                         store = OxigraphStore.read_only(Path(store_path))
                         opened_generation = generation
-                    conn.send(answer_query(store, request, accept, max_rows))
+                    conn.send(answer_query(store, request, accept, max_rows, custom_functions=functions))
                     break
                 except StoreError:
                     if attempt == 2:
@@ -86,18 +94,21 @@ class QueryPool:
 
     def __init__(
         self, store_path: Path, *, workers: int, max_rows: int, queue_wait_s: float,
-        federation: FederationPolicy | None = None, memory_bytes: int | None = None,
+        federation: FederationPolicy | None = None, memory_bytes: int | None = None, text_index: Path | None = None,
     ):
         self.memory_bytes = memory_bytes
         self.max_rows = max_rows
         self._generation = 0
         self._workers = WorkerProcesses(
-            _CONTEXT, _worker_main, (str(Path(store_path).resolve()), federation, memory_bytes), size=workers,
+            _CONTEXT, _worker_main,
+            (str(Path(store_path).resolve()), federation, memory_bytes, str(text_index) if text_index else None),
+            size=workers,
             name="newskg-query-worker", queue_wait_s=queue_wait_s,
         )
 
     def data_changed(self) -> None:
-        """Tell the workers that a write was committed: they reopen before their next query."""
+        """Tell the workers that a write was committed: they reopen the store (and the text index) before their next
+        query."""
         self._generation += 1
 
     def run(self, request: QueryRequest, accept: str | None, timeout_s: float) -> Answer:

@@ -22,6 +22,7 @@ from .sparql.terms import Term, iri
 Bindings = Mapping[str, Term]
 
 _QUERY_POSITION = re.compile(r"error at (\d+):(\d+)")
+_UNKNOWN_FUNCTION = re.compile(r"^The custom function <[^>]*> is not supported$")
 
 
 @dataclass
@@ -145,8 +146,8 @@ class OxigraphStore(Store):
         return store
 
     def query(self, sparql, *, default_graphs=None, named_graphs=None, union_default_graph=False, base_iri=None,
-              bindings=None):
-        kwargs = {}
+              bindings=None, custom_functions=None):
+        kwargs = {"custom_functions": custom_functions} if custom_functions else {}
         if default_graphs is not None:
             kwargs["default_graph"] = [_node(g) for g in default_graphs]
         if named_graphs is not None:
@@ -160,6 +161,8 @@ class OxigraphStore(Store):
         except SyntaxError as exc:
             raise _query_syntax_error(exc) from exc
         except (OSError, RuntimeError, ValueError) as exc:
+            if _UNKNOWN_FUNCTION.search(str(exc)):  # a function the engine does not have: the client's error
+                raise QuerySyntaxError(str(exc)) from exc
             raise StoreError(f"query evaluation failed: {exc}") from exc
         if isinstance(result, ox.QueryBoolean):
             return QueryResult("boolean", result)

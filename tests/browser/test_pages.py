@@ -15,7 +15,7 @@ WITHDRAWN = "nunl-6177422-16"
 def test_query_ui_runs_a_typed_query_and_shows_result_rows(page):
     page.goto(page.base + "/")
     page.wait_for_selector(".yasqe .CodeMirror")
-    assert page.locator("button.example").count() == 18
+    assert page.locator("button.example").count() == 20
     editor = page.locator(".yasqe .CodeMirror").first
     editor.click()
     page.keyboard.press("Control+A")

@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from .. import __version__
 from ..config import Settings
 from ..kg import KnowledgeGraph
-from . import assertions, health, ingest, pages, reconcile, sparql, store, validation
+from . import assertions, health, ingest, pages, reconcile, search, sparql, store, validation
 from .errors import add_error_handlers
 
 
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = Non
     app.include_router(reconcile.router)
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.include_router(search.router)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

@@ -76,13 +76,14 @@ def service_failure(error: StoreError) -> NewsKGError | None:
     return None
 
 
-def answer_query(store, request: QueryRequest, accept: str | None, max_rows: int) -> Answer:
-    """Evaluate a query on `store` and serialize its result in the negotiated format (406 when none fits).
+def answer_query(store, request: QueryRequest, accept: str | None, max_rows: int, *, custom_functions=None) -> Answer:
+    """Evaluate a query on `store` (with the engine's `custom_functions`, if any) and serialize its result in the
+    negotiated format (406 when none fits).
 
     A failed SERVICE call is reported as the remote's failure (502, or 504 when it timed out), not as ours.
     """
     try:
-        return _answer_query(store, request, accept, max_rows)
+        return _answer_query(store, request, accept, max_rows, custom_functions)
     except StoreError as exc:
         failure = service_failure(exc)
         if failure is None:
@@ -90,13 +91,14 @@ def answer_query(store, request: QueryRequest, accept: str | None, max_rows: int
         raise failure from exc
 
 
-def _answer_query(store, request: QueryRequest, accept: str | None, max_rows: int) -> Answer:
+def _answer_query(store, request: QueryRequest, accept: str | None, max_rows: int, custom_functions) -> Answer:
     result = store.query(
         request.query,
         default_graphs=request.default_graphs or None,
         named_graphs=request.named_graphs or None,
         union_default_graph=request.union_default_graph,
         base_iri=request.base_iri,
+        **({"custom_functions": custom_functions} if custom_functions else {}),  # only the embedded store has them
     )
     if result.kind == "graph":
         negotiate(GRAPH_FORMATS, accept, request.format)  # 406 before evaluating
