@@ -1,0 +1,219 @@
+"""Full-text search benchmark (issue 13): the text index against the best REGEX / CONTAINS scan, same question.
+
+    .venv/bin/python bench/text_search.py --triples 100k,1m --runs 50 --scan-runs 20
+
+For each size: a seeded synthetic store of claims (nkg:quote@nl, nkg:translation@en built from a word list, a known
+share of them saying "terrorist(en|s)"; distractors "terreur"/"terror" must not match), loaded with bulk_extend into
+an on-disk pyoxigraph store; the index built with TextIndex.sync (time, size on disk); then, one caller in-process,
+the question "claims whose quote or translation contains terrorist*" answered by TextIndex.search, by SPARQL with
+text:score, and by the CONTAINS and REGEX scans; p50/p99 latency, and a check that every way gives the same claims.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from newskg.search.index import MAX_LIMIT, TextIndex, index_folder
+from newskg.store import OxigraphStore
+
+try:
+    from newskg.search.sparql_functions import functions_for_query
+except ImportError:  # text:score not there yet
+    functions_for_query = None
+
+NKG = "https://w3id.org/newskg/ontology#"
+BASE = "https://w3id.org/newskg/id/bench-text/"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+TRIPLES_PER_CLAIM = 5  # type, quote, translation, claimant, reportedIn
+
+NL_WORDS = ("de regering zegt dat het leger de stad heeft bezet na dagen van onrust en protest in de straten "
+            "volgens de minister waren er veel slachtoffers bij de demonstraties tegen de hoge prijzen van gas "
+            "president politie burgers gewonden gearresteerd verklaring nacht ochtend gebouw terreur").split()
+EN_WORDS = ("the government says that the army has occupied the city after days of unrest and protest in the streets "
+            "according to the minister there were many victims at the demonstrations against high gas prices "
+            "president police citizens wounded arrested statement night morning building terror").split()
+NL_HITS = ("terroristen", "terrorist")
+EN_HITS = ("terrorists", "terrorist")
+
+QUESTION = "terrorist*"
+CONTAINS_QUERY = f"""PREFIX nkg: <{NKG}>
+SELECT DISTINCT ?c WHERE {{
+  ?c a nkg:Claim .
+  {{ ?c nkg:quote ?t }} UNION {{ ?c nkg:translation ?t }}
+  FILTER(CONTAINS(LCASE(STR(?t)), "terrorist"))
+}}"""
+REGEX_QUERY = f"""PREFIX nkg: <{NKG}>
+SELECT DISTINCT ?c WHERE {{
+  ?c a nkg:Claim .
+  {{ ?c nkg:quote ?t }} UNION {{ ?c nkg:translation ?t }}
+  FILTER(REGEX(?t, "terrorist", "i"))
+}}"""
+SCORE_QUERY = f"""PREFIX nkg: <{NKG}>
+PREFIX text: <https://w3id.org/newskg/text#>
+SELECT ?c ?score WHERE {{
+  ?c a nkg:Claim .
+  BIND(text:score(?c, "{QUESTION}") AS ?score)
+  FILTER(BOUND(?score))
+}} ORDER BY DESC(?score)"""
+
+
+def parse_size(text: str) -> int:
+    text = text.strip().lower()
+    factor = {"k": 1_000, "m": 1_000_000}.get(text[-1], 1)
+    return int(float(text.rstrip("km")) * factor)
+
+
+def sentence(rng: random.Random, words: tuple | list, hit: str | None) -> str:
+    out = [rng.choice(words) for _ in range(rng.randint(8, 16))]
+    if hit:
+        out.insert(rng.randrange(len(out) + 1), hit)
+    return " ".join(out).capitalize() + "."
+
+
+def quads(claims: int, rate: float, seed: int, expected: set[str]):
+    """The synthetic claims as quads (default graph); the IRIs of the claims that mention the word go to `expected`."""
+    rng = random.Random(seed)
+    claim_class, quote, translation = (ox.NamedNode(NKG + n) for n in ("Claim", "quote", "translation"))
+    claimant, reported_in = ox.NamedNode(NKG + "claimant"), ox.NamedNode(NKG + "reportedIn")
+    actors = [ox.NamedNode(f"{BASE}actor/{i}") for i in range(max(10, claims // 50))]
+    articles = [ox.NamedNode(f"{BASE}article/{i}") for i in range(max(10, claims // 10))]
+    for i in range(claims):
+        claim = ox.NamedNode(f"{BASE}claim/{i}")
+        hit = rng.random() < rate
+        if hit:
+            expected.add(claim.value)
+        yield ox.Quad(claim, RDF_TYPE, claim_class)
+        yield ox.Quad(claim, quote, ox.Literal(sentence(rng, NL_WORDS, rng.choice(NL_HITS) if hit else None),
+                                               language="nl"))
+        yield ox.Quad(claim, translation, ox.Literal(sentence(rng, EN_WORDS, rng.choice(EN_HITS) if hit else None),
+                                                     language="en"))
+        yield ox.Quad(claim, claimant, rng.choice(actors))
+        yield ox.Quad(claim, reported_in, rng.choice(articles))
+
+
+def timed(fn, runs: int) -> tuple[dict, object]:
+    """p50/p99/max in ms over `runs` calls after one warm-up; and the last answer."""
+    answer = fn()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        answer = fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    p99 = samples[min(len(samples) - 1, round(0.99 * (len(samples) - 1)))]
+    return {"runs": runs, "p50_ms": statistics.median(samples), "p99_ms": p99, "max_ms": samples[-1]}, answer
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def bench_size(triples: int, args, workdir: Path) -> dict:
+    claims = max(1, triples // TRIPLES_PER_CLAIM)
+    store_path = workdir / f"store-{triples}"
+    expected: set[str] = set()
+    start = time.perf_counter()
+    wrapper = OxigraphStore(store_path)  # what KnowledgeGraph.open syncs the index from
+    store = wrapper._store  # the pyoxigraph Store inside: the scans and text:score run on it directly
+    store.bulk_extend(quads(claims, args.rate, args.seed, expected))
+    load_s = time.perf_counter() - start
+    count = len(store)
+    print(f"[{triples}] loaded {count} triples ({claims} claims, {len(expected)} say the word) in {load_s:.1f} s",
+          file=sys.stderr, flush=True)
+
+    folder = index_folder(store_path)
+    start = time.perf_counter()
+    index = TextIndex(folder)
+    docs = index.sync(wrapper)
+    build_s = time.perf_counter() - start
+    size = folder_bytes(folder)
+    print(f"[{triples}] index: {docs} docs in {build_s:.1f} s, {size / 1e6:.1f} MB", file=sys.stderr, flush=True)
+
+    rows = {}
+    answers = {}
+
+    def index_search():
+        return {hit.iri for hit in index.search(QUESTION, types=["claim"], limit=MAX_LIMIT)}
+
+    rows["TextIndex.search"], answers["TextIndex.search"] = timed(index_search, args.runs)
+    if functions_for_query is not None:
+        def score_query():
+            functions = functions_for_query(SCORE_QUERY, index)
+            return {row["c"].value for row in store.query(SCORE_QUERY, custom_functions=functions)}
+
+        rows["SPARQL text:score"], answers["SPARQL text:score"] = timed(score_query, args.runs)
+    for name, sparql in (("SPARQL CONTAINS scan", CONTAINS_QUERY), ("SPARQL REGEX scan", REGEX_QUERY)):
+        def scan(sparql=sparql):
+            return {row["c"].value for row in store.query(sparql)}
+
+        rows[name], answers[name] = timed(scan, args.scan_runs)
+        print(f"[{triples}] {name}: p50 {rows[name]['p50_ms']:.1f} ms", file=sys.stderr, flush=True)
+    for name, answer in answers.items():
+        rows[name]["answers"] = len(answer)
+        rows[name]["same_as_expected"] = answer == expected
+    best_scan = min(rows[n]["p50_ms"] for n in rows if "scan" in n)
+    for row in rows.values():
+        row["speedup_vs_best_scan_p50"] = best_scan / row["p50_ms"]
+    index.close()
+    wrapper.close()
+    return {"triples": count, "claims": claims, "expected": len(expected), "load_s": load_s, "index_docs": docs,
+            "index_build_s": build_s, "index_bytes": size, "rows": rows}
+
+
+def table(results: list[dict]) -> str:
+    lines = ["| triples | way | p50 ms | p99 ms | runs | answers (all correct) | speed-up vs best scan (p50) |",
+             "|---:|---|---:|---:|---:|---|---:|"]
+    for result in results:
+        for name, row in result["rows"].items():
+            lines.append(f"| {result['triples']:,} | {name} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | "
+                         f"{row['runs']} | {row['answers']} ({'yes' if row['same_as_expected'] else 'NO'}) | "
+                         f"{row['speedup_vs_best_scan_p50']:.0f}x |")
+    lines += ["", "| triples | claims | index docs | index build s | index size MB | store load s |",
+              "|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        lines.append(f"| {r['triples']:,} | {r['claims']:,} | {r['index_docs']:,} | {r['index_build_s']:.1f} | "
+                     f"{r['index_bytes'] / 1e6:.1f} | {r['load_s']:.1f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--triples", default="100k,1m", help="comma-separated sizes (10k, 100k, 1m, 10m)")
+    parser.add_argument("--rate", type=float, default=0.002,
+                        help="share of claims saying the word (default keeps 1M under the 1000-hit search limit)")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--runs", type=int, default=50, help="timed runs of the indexed ways")
+    parser.add_argument("--scan-runs", type=int, default=20, help="timed runs of each scan")
+    parser.add_argument("--workdir", type=Path, default=None, help="where the stores go (default: a temp folder)")
+    parser.add_argument("--out", type=Path, default=None, help="write the results as JSON here")
+    args = parser.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="newskg-text-bench-"))
+    results = []
+    try:
+        for size in args.triples.split(","):
+            results.append(bench_size(parse_size(size), args, workdir))
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(table(results))
+    print(f"\npython {platform.python_version()}, pyoxigraph {ox.__version__}, {platform.machine()}, "
+          f"question {QUESTION!r}, rate {args.rate}, seed {args.seed}")
+    if args.out:
+        args.out.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "results": results},
+                                       indent=2))
+
+
+if __name__ == "__main__":
+    main()
