@@ -25,7 +25,7 @@ from .ontology import load_ontology, ontology_path
 from .sandbox import tasks
 from .rdfio import from_rdflib, quads_as_insert_data, quads_to_dataset, to_rdflib
 from .sparql import terms
-from .sparql.update import update_shape
+from .sparql.update import MAX_TOUCHED_SUBJECTS, touched_subjects, update_shape
 from .reasoning import entailments
 from .store import OxigraphStore
 from .validation import load_shapes
@@ -50,6 +50,19 @@ def _named_subjects(subjects: list, entailed) -> set[str] | None:
     if not all(isinstance(t[0], rdflib.URIRef) for t in entailed):
         return None
     return {s.value for s in subjects} | {str(t[0]) for t in entailed}
+
+
+def graph_subjects(store, graph: str | None) -> set[str] | None:
+    """The subjects of one graph ("" the default graph), for the text index; None for the whole dataset, a blank
+    node among them, or more than MAX_TOUCHED_SUBJECTS (then the index looks at everything)."""
+    if graph is None:
+        return None
+    select = "?s WHERE { ?s ?p ?o }" if graph == "" else "?s ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    rows = store.query(f"SELECT DISTINCT {select} LIMIT {MAX_TOUCHED_SUBJECTS + 1}",
+                       bindings={"g": terms.iri(graph, "the graph")} if graph else None).rows()
+    if len(rows) > MAX_TOUCHED_SUBJECTS or any(not isinstance(row["s"], ox.NamedNode) for row in rows):
+        return None
+    return {row["s"].value for row in rows}
 
 
 def _default_triples(dataset: rdflib.Dataset) -> rdflib.Graph:
@@ -231,8 +244,8 @@ class WriteGate:
             try:
                 # The update's WHERE patterns and the update itself run in the sandbox, on the checkpoint: a
                 # syntax error surfaces there as the user's own, and a runaway update is stopped at the limit.
-                bound = self._run("apply_update", str(folder), sparql, base_iri, shape.prologue, shape.where_groups,
-                                  what="the update")
+                bound, complete = self._run("apply_update", str(folder), sparql, base_iri, shape.prologue,
+                                            shape.where_groups, what="the update")
                 scratch = OxigraphStore(folder)
                 try:
                     entailed = self._check_scratch(scratch, shape, set(shape.iris) | set(bound))
@@ -240,7 +253,8 @@ class WriteGate:
                     scratch.close()
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
-            self._commit_update(sparql, base_iri, entailed)
+            subjects = touched_subjects(sparql, shape, set(bound), complete)
+            self._commit_update(sparql, base_iri, entailed, subjects)
 
     def _check_scratch(self, scratch, shape, touched: set[str]) -> set:
         """Validate, in `scratch` (the update already applied), the resources the update touched; their entailments."""
@@ -251,10 +265,13 @@ class WriteGate:
         has_data = next(iter(candidate.quads((None, None, None, None))), None) is not None
         return self._gated(dataset_nquads(candidate), scratch) if has_data else set()
 
-    def _commit_update(self, sparql: str, base_iri: str | None, entailed: set) -> None:
+    def _commit_update(self, sparql: str, base_iri: str | None, entailed: set,
+                       subjects: set[str] | None = None) -> None:
         self.kg.store.update(sparql, base_iri=base_iri)
         self._store_entailments(entailed)
-        self.kg.committed(durable=True)
+        if subjects is not None:
+            subjects = _named_subjects([ox.NamedNode(s) for s in subjects if terms.is_iri(s)], entailed)
+        self.kg.committed(durable=True, subjects=subjects)
 
     def _update_remote(self, sparql: str, shape, base_iri: str | None) -> None:
         """The update gate for a store without checkpoints (a remote SPARQL store): copy the affected resources
@@ -301,13 +318,16 @@ class WriteGate:
     def write_graph(self, graph: str | None, quads: list, operations: list[str], *, replace: bool) -> None:
         """Apply a Graph Store write (already turned into `operations`) if its content conforms in context."""
         with self.kg.write_lock:
+            before = graph_subjects(self.kg.store, graph) if replace else set()  # their text may go
             replaced = (graph,) if replace and graph else ()
             candidate_nq = (ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"").decode()
             entailed = self._gated(candidate_nq, self.kg.store, replaced) if quads else set()
             if operations:
                 self.kg.store.update(" ;\n".join(operations))
             self._store_entailments(entailed)
-            self.kg.committed(durable=True)
+            subjects = None if before is None else _named_subjects(
+                [q.subject for q in quads] + [ox.NamedNode(s) for s in before], entailed)
+            self.kg.committed(durable=True, subjects=subjects)
 
     def _store_entailments(self, entailed: set) -> None:
         if entailed:

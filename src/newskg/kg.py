@@ -12,7 +12,7 @@ from typing import BinaryIO, Callable
 from . import seeds, vocab
 from .config import Settings
 from .errors import NewsKGError, NotFoundError, ResultTooLargeError
-from .gate import WriteGate, remove_stale_scratch
+from .gate import WriteGate, graph_subjects, remove_stale_scratch
 from .project import find_project_dir
 from .egress.policy import service_policy
 from .querypool import FederationPolicy, QueryPool
@@ -39,6 +39,26 @@ def _graph_ref(graph: str) -> str:
     return terms.graph_target(graph, "the graph")
 
 
+class WriteLock:
+    """The lock every write path holds (re-entrant). A path that fails after it wrote to the store leaves the text
+    index to compare everything at its next sync: only a finished write names the subjects it touched."""
+
+    def __init__(self, kg: "KnowledgeGraph"):
+        self._kg = kg
+        self._lock = threading.RLock()
+
+    def __enter__(self) -> "WriteLock":
+        self._lock.acquire()
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        try:
+            if kind is not None and self._kg.text_index is not None:
+                self._kg.text_index.missed_write()
+        finally:
+            self._lock.release()
+
+
 class KnowledgeGraph:
     """The store plus what the service knows about its data."""
 
@@ -47,7 +67,7 @@ class KnowledgeGraph:
         self.store = store
         self.pool: QueryPool | None = None
         self.sandbox: SandboxPool | None = None
-        self.write_lock = threading.RLock()
+        self.write_lock = WriteLock(self)
         self.generation = 0
         self._memo: dict[str, tuple[int, object]] = {}
         self._health_counts: tuple[int, dict[str, int]] | None = None  # (generation, counts)
@@ -72,7 +92,9 @@ class KnowledgeGraph:
             if isinstance(store, OxigraphStore) and store.path is not None:
                 # the store is the truth: this repairs an index a crash left behind the store
                 kg.text_index = TextIndex(index_folder(Path(store.path)))
-                kg.text_index.sync(store, progress=stderr_progress)
+                if kg.text_index.stale:  # new, of an older schema, or marked by a write it did not follow
+                    kg.text_index.sync(store, progress=stderr_progress)
+                store.before_write = kg.text_index.mark_pending
             if settings.load_seed:
                 kg.load_seed()
         except BaseException:
@@ -249,8 +271,9 @@ class KnowledgeGraph:
         with self.write_lock:
             if not self.graph_exists(graph):
                 raise NotFoundError(f"no graph <{graph}> in the store")
+            before = graph_subjects(self.store, graph)  # their text goes with the graph
             self.store.update(f"DROP {_graph_ref(graph)}")
-            self.committed()
+            self.committed(subjects=before)
 
     # --- descriptions ----------------------------------------------------------------------------------
     def service_description(self, endpoint: str) -> list:

@@ -134,6 +134,7 @@ class OxigraphStore(Store):
         except OSError as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}") from exc
         self.path = path
+        self.before_write: Callable[[], None] | None = None  # told before anything is written (see kg: text index)
 
     @classmethod
     def read_only(cls, path: Path) -> "OxigraphStore":
@@ -149,6 +150,7 @@ class OxigraphStore(Store):
                     raise StoreError(f"cannot open the store at {path} read-only: {exc}") from exc
                 time.sleep(0.01 * (attempt + 1))
         store.path = path
+        store.before_write = None
         return store
 
     def query(self, sparql, *, default_graphs=None, named_graphs=None, union_default_graph=False, base_iri=None,
@@ -184,7 +186,12 @@ class OxigraphStore(Store):
             return QueryResult("graph", result)
         return QueryResult("solutions", result)
 
+    def _will_write(self) -> None:
+        if self.before_write is not None:
+            self.before_write()
+
     def update(self, sparql, *, base_iri=None):
+        self._will_write()
         try:
             self._store.update(sparql, base_iri=base_iri)
         except SyntaxError as exc:
@@ -195,6 +202,7 @@ class OxigraphStore(Store):
             raise StoreError(f"update failed: {exc}") from exc
 
     def load(self, data, rdf_format, *, graph=None, base_iri=None):
+        self._will_write()
         try:
             self._store.load(data, rdf_format, to_graph=_graph_arg(graph), base_iri=base_iri)
         except SyntaxError as exc:
@@ -203,6 +211,7 @@ class OxigraphStore(Store):
             raise RdfSyntaxError(str(exc)) from exc
 
     def bulk_load_file(self, path, rdf_format, *, graph=None, wrap=None):
+        self._will_write()
         with open(path, "rb") as raw:
             stream = wrap(raw) if wrap else raw
             try:

@@ -31,13 +31,25 @@ def _iris(hits) -> set[str]:
 
 def test_dutch_stemming_finds_terroristen_and_english_finds_terrorists(kg):
     dutch = kg.text_index.search("terrorist", lang="nl")
-    quote = next(h for h in dutch if h.iri == CLAIM_04 and h.field == "quote")
-    assert quote.type == "claim" and quote.lang == "nl" and quote.score > 0
-    assert "&quot;<b>terroristen</b> en bandieten&quot;" in quote.snippet  # escaped text, the word highlighted
+    claim = next(h for h in dutch if h.iri == CLAIM_04)
+    assert claim.type == "claim" and claim.lang == "nl" and claim.score > 0
+    assert "<b>terroristen</b> en bandieten" in claim.snippet
+    body = next(h for h in dutch if h.field == "body")  # the article's text, escaped around the highlight
+    assert "&quot;" in body.snippet and '"' not in body.snippet.replace("<b>", "").replace("</b>", "")
     english = kg.text_index.search("terrorist", lang="en")
-    translation = next(h for h in english if h.iri == CLAIM_04 and h.field == "translation")
+    translation = next(h for h in english if h.iri == CLAIM_04)
     assert translation.lang == "en" and "<b>terrorists</b>" in translation.snippet
     assert all(h.lang == "en" for h in english) and all(h.lang == "nl" for h in dutch)
+
+
+def test_one_hit_per_subject_its_best_literal_and_the_limit_counts_subjects(kg):
+    every = kg.text_index.search("terrorist", limit=1000)
+    assert len({h.iri for h in every}) == len(every)  # the claim's label, quote and translation all match: once
+    top = kg.text_index.search("terrorist", limit=3)
+    assert [h.iri for h in top] == [h.iri for h in every[:3]] and len(top) == 3
+    # each subject's hit is its best-scoring literal: the scores text:score sees, subject by subject
+    scored = kg.text_index.scores("terrorist")
+    assert {h.iri: h.score for h in every} == pytest.approx(scored)
 
 
 def test_accents_are_folded(kg):
@@ -113,22 +125,74 @@ def test_a_read_only_view_sees_the_writers_commits(kg):
 
 def test_a_write_killed_before_the_index_update_is_repaired_at_the_next_open(settings, tmp_path):
     KnowledgeGraph.open(settings).close()  # the store and its index, in step
-    # A child process writes the claim to the store as a crash after the store write would leave it: the store has
-    # it (flushed), the index does not, and the process dies by SIGKILL without closing anything.
+    # A child process writes the claim through the store as the service does, and dies by SIGKILL after the store
+    # write and before the index update: the store has it (flushed), the index does not.
     child = textwrap.dedent(f"""
-        import os, signal, pyoxigraph as ox
-        store = ox.Store({str(settings.store)!r})
-        store.load({NEW_CLAIM!r}, ox.RdfFormat.TRIG)
-        store.flush()
+        import os, signal
+        import pyoxigraph as ox
+        from newskg.config import Settings
+        from newskg.kg import KnowledgeGraph
+        kg = KnowledgeGraph.open(Settings(store={str(settings.store)!r}))
+        kg.store.load({NEW_CLAIM!r}, ox.RdfFormat.TRIG)
+        kg.store.flush()
         os.kill(os.getpid(), signal.SIGKILL)
     """)
-    done = subprocess.run([sys.executable, "-c", child], cwd=tmp_path, capture_output=True, timeout=60)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run([sys.executable, "-c", child], cwd=tmp_path, capture_output=True, timeout=120, env=env)
     assert done.returncode == -9, done.stderr
-    reader = TextIndex(index_folder(Path(settings.store)), read_only=True)
+    folder = index_folder(Path(settings.store))
+    assert (folder / "pending-writes").exists()  # the write left its mark before it reached the store
+    reader = TextIndex(folder, read_only=True)
     try:
         assert reader.search("zeppelinbouwers") == []  # the index missed the write
     finally:
         reader.close()
+    kg = KnowledgeGraph.open(settings)
+    try:
+        assert _iris(kg.text_index.search("zeppelinbouwers", lang="nl")) == {TEST_CLAIM}
+        assert not (folder / "pending-writes").exists()
+    finally:
+        kg.close()
+
+
+def test_an_open_after_a_clean_close_does_not_scan_the_store(settings, monkeypatch):
+    KnowledgeGraph.open(settings).close()
+    assert not (index_folder(Path(settings.store)) / "pending-writes").exists()
+
+    def no_scan(self, store, subjects):
+        raise AssertionError("the store was scanned although the index was in step")
+
+    monkeypatch.setattr(TextIndex, "_documents_of", no_scan)
+    kg = KnowledgeGraph.open(settings)
+    try:
+        assert not kg.text_index.stale
+        assert CLAIM_04 in _iris(kg.text_index.search("terrorist", lang="nl"))
+    finally:
+        kg.close()
+
+
+def test_writes_behind_newskgs_back_are_found_by_index_rebuild(settings, tmp_path):
+    """The contract: every newskg write path marks the index; a program writing the store folder itself does not,
+    and `newskg index rebuild` is the way to bring the index in step after it."""
+    KnowledgeGraph.open(settings).close()
+    child = textwrap.dedent(f"""
+        import pyoxigraph as ox
+        store = ox.Store({str(settings.store)!r})
+        store.load({NEW_CLAIM!r}, ox.RdfFormat.TRIG)
+        store.flush()
+    """)
+    done = subprocess.run([sys.executable, "-c", child], cwd=tmp_path, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    kg = KnowledgeGraph.open(settings)
+    try:
+        assert kg.text_index.search("zeppelinbouwers") == []
+    finally:
+        kg.close()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env.pop("NEWSKG_STORE", None)
+    rebuilt = subprocess.run([sys.executable, "-m", "newskg.cli", "--store", str(settings.store), "index", "rebuild"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    assert rebuilt.returncode == 0, rebuilt.stderr
     kg = KnowledgeGraph.open(settings)
     try:
         assert _iris(kg.text_index.search("zeppelinbouwers", lang="nl")) == {TEST_CLAIM}
@@ -198,3 +262,67 @@ def test_a_sync_for_named_subjects_looks_only_at_their_text(kg):
     assert kg.text_index.search("luchtschip") == []
     assert kg.text_index.sync(kg.store) == 1  # a full sync finds what the hint left out
     assert _iris(kg.text_index.search("luchtschip")) == {"urn:x:b"}
+
+
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+
+def _record_syncs(kg, monkeypatch) -> list:
+    calls = []
+    original = kg.text_index.sync
+
+    def recording(store, *, subjects=None, progress=None):
+        calls.append(None if subjects is None else set(subjects))
+        return original(store, subjects=subjects, progress=progress)
+
+    monkeypatch.setattr(kg.text_index, "sync", recording)
+    return calls
+
+
+def test_updates_name_the_subjects_they_touch_and_the_index_follows(kg, monkeypatch):
+    calls = _record_syncs(kg, monkeypatch)
+    kg.update(f'INSERT DATA {{ <urn:x:a> <{LABEL}> "luchtschip a"@nl . <urn:x:b> <{LABEL}> "luchtschip b"@nl }}')
+    assert calls[-1] is not None and {"urn:x:a", "urn:x:b"} <= calls[-1]
+    assert _iris(kg.text_index.search("luchtschip")) == {"urn:x:a", "urn:x:b"}
+    # a variable subject: the IRIs the WHERE bound are the touched ones
+    kg.update(f'DELETE {{ ?s <{LABEL}> ?l }} WHERE {{ ?s <{LABEL}> ?l FILTER(CONTAINS(?l, "luchtschip a")) }}')
+    assert calls[-1] is not None and "urn:x:a" in calls[-1] and len(calls[-1]) < 50
+    assert _iris(kg.text_index.search("luchtschip")) == {"urn:x:b"}
+    # WITH changes what the WHERE reads: the index compares everything
+    kg.update(f'WITH <urn:x:g> INSERT {{ <urn:x:c> <{LABEL}> "luchtschip c"@nl }} WHERE {{}}')
+    assert calls[-1] is None
+    assert _iris(kg.text_index.search("luchtschip")) == {"urn:x:b", "urn:x:c"}
+    # a blank node subject cannot be named: everything
+    kg.update(f'INSERT DATA {{ _:n <{LABEL}> "luchtschip d"@nl }}')
+    assert calls[-1] is None
+    assert len(kg.text_index.search("luchtschip")) == 3
+    # DROP: a graph operation
+    kg.update("DROP GRAPH <urn:x:g>")
+    assert calls[-1] is None
+    assert "urn:x:c" not in _iris(kg.text_index.search("luchtschip"))
+
+
+def test_graph_store_writes_name_the_old_and_new_subjects(kg, monkeypatch):
+    calls = _record_syncs(kg, monkeypatch)
+    trig = format_for_path(Path("a.ttl"))
+    kg.write_graph("urn:x:g1", f'<urn:x:a> <{LABEL}> "luchtschip a"@nl .'.encode(), trig, replace=True)
+    assert calls[-1] == {"urn:x:a"}
+    kg.write_graph("urn:x:g1", f'<urn:x:b> <{LABEL}> "luchtschip b"@nl .'.encode(), trig, replace=True)
+    assert calls[-1] == {"urn:x:a", "urn:x:b"}  # the replaced graph's subjects too: their text went
+    assert _iris(kg.text_index.search("luchtschip")) == {"urn:x:b"}
+    kg.delete_graph("urn:x:g1")
+    assert calls[-1] == {"urn:x:b"}
+    assert kg.text_index.search("luchtschip") == []
+
+
+def test_a_write_path_failing_after_its_store_write_makes_the_next_sync_compare_everything(kg, monkeypatch):
+    with pytest.raises(RuntimeError):
+        with kg.write_lock:
+            kg.store.update(f'INSERT DATA {{ <urn:x:lost> <{LABEL}> "luchtschip verloren"@nl }}')
+            raise RuntimeError("the write path failed before it told the index")
+    assert kg.text_index.search("luchtschip") == []
+    calls = _record_syncs(kg, monkeypatch)
+    kg.update(f'INSERT DATA {{ <urn:x:a> <{LABEL}> "luchtschip a"@nl }}')  # names only urn:x:a ...
+    assert _iris(kg.text_index.search("luchtschip")) == {"urn:x:a", "urn:x:lost"}  # ... yet the lost one is found
+    kg.update(f'INSERT DATA {{ <urn:x:b> <{LABEL}> "luchtschip b"@nl }}')
+    assert calls[-1] is not None and "urn:x:b" in calls[-1]  # and the next write names its subjects again

@@ -198,3 +198,18 @@ def test_the_sparql_endpoint_answers_text_score_from_its_query_workers(client):
     assert rows[0]["score"]["datatype"] == "http://www.w3.org/2001/XMLSchema#double"
     bad = client.get("/sparql", params={"query": query.replace('"nl"', '"fr"')}, headers={"Accept": JSON})
     assert bad.status_code == 400 and "fr" in bad.json()["message"]
+
+
+def test_text_score_scores_every_match_beyond_a_thousand(article):
+    """The score of a row does not depend on how many other subjects match: 1,500 matches, all scored, and the
+    bottom of the ranking is right under ORDER BY ... LIMIT."""
+    label = "http://www.w3.org/2000/01/rdf-schema#label"
+    rows = " ".join(f'<urn:x:s{i}> <{label}> "{"zeppelin " * (1 + i % 7)}luchtschip {i}"@nl .' for i in range(1500))
+    article.update(f"INSERT DATA {{ {rows} }}")
+    query = PREFIXES + f"""SELECT ?s ?score WHERE {{
+      ?s <{label}> ?l . BIND(text:score(?s, "zeppelin", "nl") AS ?score) FILTER(BOUND(?score)) }}"""
+    everything_scored = answer_rows(article, query)
+    assert len(everything_scored) == 1500
+    lowest = answer_rows(article, query + " ORDER BY ASC(?score) LIMIT 5")
+    assert len(lowest) == 5
+    assert max(scores(lowest)) <= min(scores(everything_scored)) + 1e-9

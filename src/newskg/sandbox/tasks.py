@@ -171,21 +171,40 @@ def entail(context_nq: str, *, ontology_path: str, reasoner: str) -> tuple[str, 
     return _entailed_nt(found.triples), found.inconsistencies
 
 
+BOUND_ROWS = 20_000
+
+
 def bound_by_where(store, prologue: str, where_groups: list[str], base_iri: str | None) -> set[str]:
     """The IRIs an update's WHERE patterns bind in `store` (the resources it may change), at most 20,000 each."""
+    return where_bindings(store, prologue, where_groups, base_iri)[0]
+
+
+def where_bindings(store, prologue: str, where_groups: list[str], base_iri: str | None) -> tuple[set[str], bool]:
+    """The IRIs an update's WHERE patterns bind in `store`, and whether that is all they bind (no group cut at
+    20,000 rows, unreadable alone, or binding a blank node)."""
     bound: set[str] = set()
+    complete = True
     for group in where_groups:
-        query = f"{prologue}\nSELECT * WHERE {group} LIMIT 20000"
+        query = f"{prologue}\nSELECT * WHERE {group} LIMIT {BOUND_ROWS}"
         try:
             rows = store.query(query, base_iri=base_iri).rows()
         except QuerySyntaxError:
+            complete = False
             continue  # a pattern that needs its operation's USING/WITH context: its IRIs are in the update's own
-        bound |= {term.value for row in rows for term in row.values() if isinstance(term, ox.NamedNode)}
-    return bound
+        complete = complete and len(rows) < BOUND_ROWS
+        for row in rows:
+            for term in row.values():
+                if isinstance(term, ox.NamedNode):
+                    bound.add(term.value)
+                elif isinstance(term, ox.BlankNode):
+                    complete = False
+    return bound, complete
 
 
-def apply_update(folder: str, sparql: str, base_iri: str | None, prologue: str, where_groups: list[str]) -> set[str]:
-    """Pre-run an update on a scratch copy of the store; the IRIs its WHERE patterns bound before it ran.
+def apply_update(folder: str, sparql: str, base_iri: str | None, prologue: str,
+                 where_groups: list[str]) -> tuple[set[str], bool]:
+    """Pre-run an update on a scratch copy of the store; the IRIs its WHERE patterns bound before it ran, and
+    whether that is all of them (see where_bindings).
 
     The caller validates what the update touched in the copy, then commits the same update to the store.
     """
@@ -193,7 +212,7 @@ def apply_update(folder: str, sparql: str, base_iri: str | None, prologue: str, 
 
     scratch = OxigraphStore(Path(folder))
     try:
-        bound = bound_by_where(scratch, prologue, where_groups, base_iri)
+        bound = where_bindings(scratch, prologue, where_groups, base_iri)
         scratch.update(sparql, base_iri=base_iri)
         scratch.flush()
     except StoreError as exc:

@@ -3,14 +3,19 @@
 One document per text literal (subject, predicate, language, text). Dutch literals are analysed as Dutch (lowercase,
 ASCII folding, Snowball "dutch" stemmer), English ones as English, every other literal only lowercased and folded.
 The store is the truth: :meth:`TextIndex.sync` diffs the literals the store holds with the documents the index holds
-(by a key hashed from the literal and its subject's type) and applies the difference in one tantivy commit, so a
-crash between a store write and the index update is repaired by the next sync.
+(by a key hashed from the literal and its subject's type) and applies the difference in one tantivy commit.
+
+The index knows whether it is in step without reading the store: before any write reaches the store,
+:meth:`TextIndex.mark_pending` leaves a mark in the index folder (on disk, fsync'd), and a sync that followed every
+write since clears it. At start, a mark (a crash between a write and its index update), a missing index or one of an
+older schema means a full comparison with the store (:attr:`TextIndex.stale`); no mark means no store scan.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
 import shutil
 import sys
@@ -50,9 +55,11 @@ _TYPE_ROOTS = (
     ("event", vocab.NKG + "Event"),
     ("place", vocab.NKG + "Place"),
 )
+_FIELD_ORDER = {field: rank for rank, field in enumerate(("quote", "translation", "summary", "headline", "body", "label"))}
 _TEXT_FIELD_OF_LANG = {"nl": "text_nl", "en": "text_en"}
 _SEARCH_FIELDS = {"nl": ["text_nl"], "en": ["text_en"], None: ["text_nl", "text_en", "text_any"]}
 _MARKER = "newskg-text-index"
+_PENDING = "pending-writes"  # present while the store may hold a write the index has not followed
 
 _TEXTS_QUERY = f"""
 SELECT ?s ?p ?text WHERE {{
@@ -75,6 +82,14 @@ _SUBJECTS_PER_QUERY = 500
 _PREFIX_TERM = re.compile(r'(?<![\w:.])(\w+)\*')
 _PHRASE = re.compile(r'"[^"]*"')
 _WORD = re.compile(r"\w+")
+
+
+def _fsync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 class ProgressBar(Protocol):
@@ -213,13 +228,18 @@ class TextIndex:
         self._keys: dict[str, str] | None = None  # key -> subject of every document held, read at the first sync
         self._keys_of: dict[str, set[str]] = {}  # subject -> its documents' keys
         self._writer = None
+        self._missed_write = False  # a write went unfollowed (a failed sync, a failed write path): compare everything
+        self.written_since_sync = False
         marker = self.folder / _MARKER
+        self.stale = True  # whether the store may hold writes the index has not followed (see kg.open)
         if read_only:
             if not marker.is_file() or marker.read_text().strip() != SCHEMA_VERSION:
                 raise StoreError(f"no text index (version {SCHEMA_VERSION}) at {self.folder}")
         elif not marker.is_file() or marker.read_text().strip() != SCHEMA_VERSION:
             shutil.rmtree(self.folder, ignore_errors=True)  # none yet, or an older schema: rebuilt by the sync
             self.folder.mkdir(parents=True)
+        else:
+            self.stale = (self.folder / _PENDING).exists()
         try:
             self._index = tantivy.Index(self._schema, str(self.folder), reuse=True)
         except (OSError, ValueError) as exc:
@@ -232,7 +252,31 @@ class TextIndex:
                 self._writer = self._index.writer(heap_size=64_000_000, num_threads=1)
             except ValueError as exc:
                 raise StoreError(f"the text index at {self.folder} is in use by another process: {exc}") from exc
+            if self.stale:
+                self.mark_pending()  # until a full sync has run, a crash leaves the index marked for one
             marker.write_text(SCHEMA_VERSION + "\n")
+
+    # --- the pending mark ------------------------------------------------------------------------------
+    def mark_pending(self) -> None:
+        """Record, durably, that the store is about to change: called before every write reaches the store."""
+        self.written_since_sync = True
+        pending = self.folder / _PENDING
+        if pending.exists():
+            return
+        with open(pending, "wb") as mark:
+            os.fsync(mark.fileno())
+        _fsync_folder(self.folder)
+
+    def missed_write(self) -> None:
+        """A write path failed after it had written to the store: the next sync compares everything."""
+        if self.written_since_sync:
+            self._missed_write = True
+
+    def _clear_pending(self) -> None:
+        pending = self.folder / _PENDING
+        if pending.exists():
+            pending.unlink()
+            _fsync_folder(self.folder)
 
     # --- keeping in step with the store ---------------------------------------------------------------
     def sync(self, store, *, subjects: Iterable[str] | None = None, progress: Progress | None = None) -> int:
@@ -240,10 +284,24 @@ class TextIndex:
         subjects it touched: a full sync scans every text literal); the number of documents added or deleted."""
         if self._writer is None:
             raise StoreError("a read-only text index cannot be synced")
+        if self._missed_write:
+            subjects = None
         if subjects is not None:
             subjects = set(subjects)
             if any(not s or s.startswith("_:") or ">" in s for s in subjects):
                 subjects = None  # a blank node cannot be named in a query: look at everything
+        try:
+            changes = self._apply(store, subjects, progress)
+        except BaseException:
+            self._missed_write = True
+            raise
+        self._missed_write = self.written_since_sync = False
+        if subjects is None:
+            self.stale = False
+        self._clear_pending()
+        return changes
+
+    def _apply(self, store, subjects: set[str] | None, progress: Progress | None) -> int:
         wanted = self._documents_of(store, subjects)
         with self._lock:
             if self._keys is None:
@@ -330,7 +388,75 @@ class TextIndex:
     # --- searching ------------------------------------------------------------------------------------
     def search(self, query: str, *, lang: str | None = None, types: Iterable[str] | None = None,
                limit: int = 20) -> list[Hit]:
-        """The best `limit` literals matching `query` (tantivy's query language, plus `word*` prefixes), by BM25."""
+        """The best `limit` subjects with a literal matching `query` (tantivy's query language, plus `word*`
+        prefixes), by BM25: one hit per subject, its best-scoring literal."""
+        parsed, prefixes = self._parse(query, lang, types)
+        if limit < 1:
+            raise BadRequestError("the search limit must be at least 1")
+        limit = min(limit, MAX_LIMIT)
+        searcher = self._searcher()
+        best: dict[str, tuple[float, object]] = {}
+        fetch = limit * 2
+        while True:
+            found = self._run(searcher, parsed, fetch)
+            best.clear()
+            for score, address in found:
+                iri = searcher.doc(address).get_first("iri")
+                if iri not in best:
+                    best[iri] = (score, address)
+                    if len(best) == limit:
+                        break
+            if len(best) == limit or len(found) < fetch:
+                break
+            fetch *= 4
+        shown = self._shown_literals(searcher, parsed, best)
+        snippets: dict[str, tantivy.SnippetGenerator] = {}
+        hits = []
+        for iri, (score, _) in best.items():
+            doc = shown[iri]
+            text_field = next(f for f in ("text_nl", "text_en", "text_any") if doc.get_first(f) is not None)
+            generator = snippets.get(text_field)
+            if generator is None:
+                generator = snippets[text_field] = tantivy.SnippetGenerator.create(
+                    searcher, parsed, self._schema, text_field)
+                generator.set_max_num_chars(SNIPPET_CHARS)
+            snippet = generator.snippet_from_doc(doc)
+            html_text = snippet.to_html() if snippet.highlighted() else _highlight(doc.get_first(text_field), prefixes)
+            hits.append(Hit(iri=iri, type=doc.get_first("type"), score=float(score),
+                            field=doc.get_first("field"), lang=doc.get_first("lang"), snippet=html_text))
+        return hits
+
+    def _shown_literals(self, searcher, parsed, best: dict[str, tuple[float, object]]) -> dict:
+        """For each subject, the matching literal its hit shows: a claim's own words (quote, translation) before
+        a summary, a headline or body before a label, whichever scored best."""
+        shown = {iri: searcher.doc(address) for iri, (_, address) in best.items()}
+        if not best:
+            return shown
+        theirs = tantivy.Query.boolean_query([
+            (tantivy.Occur.Must, parsed),
+            (tantivy.Occur.Must, tantivy.Query.term_set_query(self._schema, "iri", sorted(best))),
+        ])
+        for _, address in self._run(searcher, theirs, len(best) * 16):
+            doc = searcher.doc(address)
+            iri = doc.get_first("iri")
+            if _FIELD_ORDER[doc.get_first("field")] < _FIELD_ORDER[shown[iri].get_first("field")]:
+                shown[iri] = doc
+        return shown
+
+    def scores(self, query: str, *, lang: str | None = None) -> dict[str, float]:
+        """Every subject with a literal matching `query`, with its best BM25 score: no cap, no snippets (for
+        text:score, whose answers must not depend on how many others match)."""
+        parsed, _ = self._parse(query, lang, None)
+        searcher = self._searcher()
+        total = searcher.search(parsed, limit=1, count=True).count
+        best: dict[str, float] = {}
+        for score, address in self._run(searcher, parsed, max(total, 1)):
+            iri = searcher.doc(address).get_first("iri")
+            if score > best.get(iri, float("-inf")):
+                best[iri] = float(score)
+        return best
+
+    def _parse(self, query: str, lang: str | None, types: Iterable[str] | None):
         if len(query) > MAX_QUERY_CHARS:
             raise BadRequestError(f"the search query is longer than {MAX_QUERY_CHARS} characters")
         if not query.strip():
@@ -341,9 +467,6 @@ class TextIndex:
         unknown = [t for t in wanted_types if t not in TYPES]
         if unknown:
             raise BadRequestError(f"unknown type {unknown[0]!r}: use one of {', '.join(TYPES)}")
-        if limit < 1:
-            raise BadRequestError("the search limit must be at least 1")
-        limit = min(limit, MAX_LIMIT)
         fields = _SEARCH_FIELDS[lang]
         rewritten, prefixes = _expand_prefixes(query, fields)
         try:
@@ -354,28 +477,19 @@ class TextIndex:
             only = tantivy.Query.const_score_query(
                 tantivy.Query.term_set_query(self._schema, "type", wanted_types), 0.0)
             parsed = tantivy.Query.boolean_query([(tantivy.Occur.Must, parsed), (tantivy.Occur.Must, only)])
+        return parsed, prefixes
+
+    def _searcher(self):
         if self.read_only:
             self._index.reload()  # another process writes: see its last commit
-        searcher = self._index.searcher()
+        return self._index.searcher()
+
+    @staticmethod
+    def _run(searcher, parsed, limit: int) -> list:
         try:
-            found = searcher.search(parsed, limit=limit, count=False).hits
+            return searcher.search(parsed, limit=limit, count=False).hits
         except ValueError as exc:
             raise BadRequestError(f"search query: {exc}") from exc
-        snippets: dict[str, tantivy.SnippetGenerator] = {}
-        hits = []
-        for score, address in found:
-            doc = searcher.doc(address)
-            text_field = next(f for f in ("text_nl", "text_en", "text_any") if doc.get_first(f) is not None)
-            generator = snippets.get(text_field)
-            if generator is None:
-                generator = snippets[text_field] = tantivy.SnippetGenerator.create(
-                    searcher, parsed, self._schema, text_field)
-                generator.set_max_num_chars(SNIPPET_CHARS)
-            snippet = generator.snippet_from_doc(doc)
-            html_text = snippet.to_html() if snippet.highlighted() else _highlight(doc.get_first(text_field), prefixes)
-            hits.append(Hit(iri=doc.get_first("iri"), type=doc.get_first("type"), score=float(score),
-                            field=doc.get_first("field"), lang=doc.get_first("lang"), snippet=html_text))
-        return hits
 
     def __len__(self) -> int:
         return self._index.searcher().num_docs

@@ -17,14 +17,13 @@ from typing import Callable
 import pyoxigraph as ox
 
 from ..errors import BadRequestError, NewsKGError
-from .index import MAX_LIMIT, TextIndex
+from .index import TextIndex
 
 TEXT = "https://w3id.org/newskg/text#"
 SCORE = TEXT + "score"
 MATCH = TEXT + "match"
 FUNCTION_NAMES = (SCORE, MATCH)
 LANGUAGES = ("nl", "en")
-SEARCH_LIMIT = MAX_LIMIT  # literals considered per (query, language): the best ones by BM25
 
 _XSD_DOUBLE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#double")
 _PREFIX_DECLARATION = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<" + re.escape(TEXT) + ">", re.IGNORECASE)
@@ -79,11 +78,7 @@ class TextFunctions:
             self._scores[(query, lang)] = self._search(query, lang)
 
     def _search(self, query: str, lang: str | None) -> dict[str, float]:
-        best: dict[str, float] = {}
-        for hit in self.index.search(query, lang=lang, limit=SEARCH_LIMIT):
-            if hit.score > best.get(hit.iri, float("-inf")):
-                best[hit.iri] = hit.score
-        return best
+        return self.index.scores(query, lang=lang)
 
     def _score_of(self, subject, query, lang=None) -> float | None:
         if not isinstance(subject, (ox.NamedNode, ox.BlankNode)) or not isinstance(query, ox.Literal):

@@ -99,3 +99,25 @@ def update_shape(update: str) -> UpdateShape:
                 groups.append(update[tokens[j].start : tokens[min(k, len(tokens) - 1)].end])
         i += 1
     return UpdateShape("\n".join(prologue), groups, iris, graph_operations)
+
+
+MAX_TOUCHED_SUBJECTS = 50_000
+_CLASS_AXIOMS = ("http://www.w3.org/2000/01/rdf-schema#subClassOf", "http://www.w3.org/2000/01/rdf-schema#subPropertyOf",
+                 "http://www.w3.org/2002/07/owl#equivalentClass")
+
+
+def touched_subjects(update: str, shape: UpdateShape, bound: set[str], complete: bool) -> set[str] | None:
+    """Every IRI whose own triples `update` can change (a superset), or None when that cannot be known from its text:
+    graph operations, USING/WITH, blank nodes, relative or escaped IRIs, class axioms (they change other subjects'
+    types), or WHERE bindings that were cut short (`complete` False)."""
+    if not complete or shape.graph_operations:
+        return None
+    for token in tokenize(update):
+        if token.kind == "bnode" or token.text == "[" or "\\" in token.text:
+            return None
+        if token.kind == "word" and token.text.upper() in ("USING", "WITH"):
+            return None
+    if any(":" not in iri or iri in _CLASS_AXIOMS for iri in shape.iris):
+        return None
+    subjects = shape.iris | bound
+    return subjects if len(subjects) <= MAX_TOUCHED_SUBJECTS else None
