@@ -1,4 +1,4 @@
-"""The `newskg` command: serve, load, query, validate, export, wikidata, article, claims."""
+"""The `newskg` command: serve, load, query, search, validate, export, wikidata, article, claims, index."""
 
 from __future__ import annotations
 
@@ -99,6 +99,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 def _open_for_reading(args: argparse.Namespace):
     """The knowledge graph for read-only jobs: a read-only view when a running server holds the store."""
     from .kg import KnowledgeGraph
+    from .search.index import TextIndex, index_folder
     from .store import OxigraphStore
 
     settings = _settings(args)
@@ -107,8 +108,38 @@ def _open_for_reading(args: argparse.Namespace):
             return _open(args)
         except StoreError:
             read_only = settings.model_copy(update={"load_seed": False})
-            return KnowledgeGraph(read_only, OxigraphStore.read_only(Path(settings.store)))
+            kg = KnowledgeGraph(read_only, OxigraphStore.read_only(Path(settings.store)))
+            try:  # the running server keeps the text index in step; read its last commit
+                kg.text_index = TextIndex(index_folder(Path(settings.store)), read_only=True)
+            except StoreError:
+                pass  # no index yet: text search and text:score say so
+            return kg
     return _open(args)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    import html
+    import re
+
+    from .pages_data import Site
+    from .search.results import SearchRequest, search
+
+    params = [("q", args.query), ("limit", str(args.limit))] + [("type", t) for t in args.type or []]
+    if args.lang:
+        params.append(("lang", args.lang))
+    request = SearchRequest.from_params(params)
+    kg = _open_for_reading(args)
+    try:
+        answer = search(kg, Site(kg.settings.base_iri), request)
+    finally:
+        kg.close()
+    if args.format == "json":
+        print(json.dumps(answer, ensure_ascii=False, indent=1))
+        return 0
+    for hit in answer["hits"]:
+        words = html.unescape(re.sub(r"</?b>", "*", hit["snippet"]))
+        print(f"{hit['score']:7.3f}  {hit['type']:<8} {hit['iri']}\n         {hit['field']}@{hit['lang'] or '-'}: {words}")
+    return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -215,6 +246,15 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--format", default=None, help="json|csv|tsv|xml for SELECT/ASK; turtle|nt|jsonld|... for graphs")
     query.add_argument("--store", type=Path, default=argparse.SUPPRESS, help="store folder (overrides NEWSKG_STORE)")
     query.set_defaults(func=cmd_query)
+
+    search = sub.add_parser("search", help="full-text search over the claims, articles and labels")
+    search.add_argument("query", help="words, OR/AND, -word, \"a phrase\", prefix*")
+    search.add_argument("--lang", choices=("nl", "en"), help="only Dutch- or English-analysed text")
+    search.add_argument("--type", action="append", help="claim, article, actor, event, place, group, other")
+    search.add_argument("--limit", type=int, default=20, help="at most this many subjects (1 to 1000)")
+    search.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or the JSON of /search")
+    search.add_argument("--store", type=Path, default=argparse.SUPPRESS, help="store folder (overrides NEWSKG_STORE)")
+    search.set_defaults(func=cmd_search)
 
     validate = sub.add_parser("validate", help="validate an RDF file against the shapes (exit 0/1/2)")
     validate.add_argument("file")

@@ -28,6 +28,7 @@ GRASPF = "http://groundedannotationframework.org/grasp/factuality#"
 GEO = "http://www.opengis.net/ont/geosparql#"
 WD = "http://www.wikidata.org/entity/"
 WDT = "http://www.wikidata.org/prop/direct/"
+TEXT = "https://w3id.org/newskg/text#"  # text:score and text:match (search/sparql_functions.py)
 VOID = "http://rdfs.org/ns/void#"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 
@@ -50,5 +51,6 @@ PREFIXES: dict[str, str] = {
     "geo": GEO,
     "wd": WD,
     "wdt": WDT,
+    "text": TEXT,
 }
 

@@ -122,6 +122,7 @@ def test_the_query_ui_ships_its_assets_and_examples(base):
     assert 'src="/static/yasgui/yasgui.min.js"' in page.text
     assert "http://" not in page.text.split("<script", 1)[0].replace("http://www.w3.org", "")  # no CDN links
     assert page.text.count('class="example"') == 20
+    assert '"text": "https://w3id.org/newskg/text#"' in page.text  # the editor knows text:score's prefix
     for asset in ("/static/yasgui/yasgui.min.js", "/static/yasgui/yasgui.min.css", "/static/leaflet/leaflet.js",
                   "/static/leaflet/leaflet.css", "/static/ui.js", "/static/article.js", "/static/newskg.css"):
         assert get(base, asset).status_code == 200, asset

@@ -326,3 +326,30 @@ def test_a_write_path_failing_after_its_store_write_makes_the_next_sync_compare_
     assert _iris(kg.text_index.search("luchtschip")) == {"urn:x:a", "urn:x:lost"}  # ... yet the lost one is found
     kg.update(f'INSERT DATA {{ <urn:x:b> <{LABEL}> "luchtschip b"@nl }}')
     assert calls[-1] is not None and "urn:x:b" in calls[-1]  # and the next write names its subjects again
+
+
+def _cli(settings, *arguments) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env.pop("NEWSKG_STORE", None)
+    return subprocess.run([sys.executable, "-m", "newskg.cli", "--store", str(settings.store), *arguments],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+
+
+def test_the_search_command_on_a_stopped_store_and_beside_a_process_holding_it(settings):
+    import json
+
+    KnowledgeGraph.open(settings).close()
+    text = _cli(settings, "search", "terrorist", "--lang", "nl", "--type", "claim")
+    assert text.returncode == 0, text.stderr
+    assert CLAIM_04 in text.stdout and '"*terroristen* en bandieten"' in text.stdout
+    kg = KnowledgeGraph.open(settings)  # holds the store's lock, as a running server does
+    try:
+        kg.gate.submit(NEW_CLAIM, format_for_path(Path("a.trig")), "tester")
+        beside = _cli(settings, "search", "zeppelinbouwers", "--format", "json")
+        assert beside.returncode == 0, beside.stderr
+        hits = json.loads(beside.stdout)["hits"]
+        assert [(h["iri"], h["type"]) for h in hits] == [(TEST_CLAIM, "claim")]
+        bad = _cli(settings, "search", "(terrorist")
+        assert bad.returncode != 0 and "search query" in bad.stderr and "Traceback" not in bad.stderr
+    finally:
+        kg.close()

@@ -16,10 +16,11 @@ from typing import Callable
 
 import pyoxigraph as ox
 
+from .. import vocab
 from ..errors import BadRequestError, NewsKGError
 from .index import TextIndex
 
-TEXT = "https://w3id.org/newskg/text#"
+TEXT = vocab.TEXT
 SCORE = TEXT + "score"
 MATCH = TEXT + "match"
 FUNCTION_NAMES = (SCORE, MATCH)
