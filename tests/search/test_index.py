@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -336,8 +337,6 @@ def _cli(settings, *arguments) -> subprocess.CompletedProcess:
 
 
 def test_the_search_command_on_a_stopped_store_and_beside_a_process_holding_it(settings):
-    import json
-
     KnowledgeGraph.open(settings).close()
     text = _cli(settings, "search", "terrorist", "--lang", "nl", "--type", "claim")
     assert text.returncode == 0, text.stderr
@@ -353,3 +352,21 @@ def test_the_search_command_on_a_stopped_store_and_beside_a_process_holding_it(s
         assert bad.returncode != 0 and "search query" in bad.stderr and "Traceback" not in bad.stderr
     finally:
         kg.close()
+
+
+def test_a_start_that_finds_the_mark_compares_with_a_progress_bar(settings, tmp_path):
+    KnowledgeGraph.open(settings).close()
+    rows = " ".join(f'<urn:x:s{i}> <{LABEL}> "zeppelin {i}"@nl .' for i in range(1500))
+    child = textwrap.dedent(f"""
+        import pyoxigraph as ox
+        store = ox.Store({str(settings.store)!r})
+        store.update({f"INSERT DATA {{ {rows} }}"!r})
+        store.flush()
+    """)
+    done = subprocess.run([sys.executable, "-c", child], cwd=tmp_path, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    (index_folder(Path(settings.store)) / "pending-writes").touch()  # as a write killed before its index update
+    found = _cli(settings, "search", "zeppelin", "--limit", "1000", "--format", "json")
+    assert found.returncode == 0, found.stderr
+    assert "text index" in found.stderr and "1500/1500" in found.stderr  # tqdm's bar on stderr
+    assert len(json.loads(found.stdout)["hits"]) == 1000
