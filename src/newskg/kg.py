@@ -18,6 +18,7 @@ from .egress.policy import service_policy
 from .querypool import FederationPolicy, QueryPool
 from .search.index import TextIndex, index_folder, stderr_progress
 from .search.sparql_functions import functions_for_query
+from .search.sparql_service import rewrite_text_search
 from .rdfio import parse_quads, quads_as_insert_data
 from .sparql.cache import ResultCache, cacheable
 from .sparql.description import service_description, void_description
@@ -165,6 +166,7 @@ class KnowledgeGraph:
         bindings: Bindings | None = None,
     ) -> QueryResult:
         """Evaluate a SPARQL query against the store, with `bindings` (variable name to term) substituted."""
+        sparql = rewrite_text_search(sparql, self.text_index)  # SERVICE text:search: rows from the index
         functions = functions_for_query(sparql, self.text_index)  # text:score and text:match, when it calls them
         return self.store.query(
             sparql,
@@ -178,7 +180,8 @@ class KnowledgeGraph:
     def answer(self, request: QueryRequest, accept: str | None) -> Answer:
         """Answer a user's query within its time limit, serialized in the negotiated format."""
         check_nesting(request.query, self.settings.max_sparql_nesting)
-        request = dataclasses.replace(request, query=rewrite_for_settings(request.query, self.settings))
+        query = rewrite_text_search(request.query, self.text_index)  # SERVICE text:search: rows from the index
+        request = dataclasses.replace(request, query=rewrite_for_settings(query, self.settings))
         check_remote_targets(request.query, self.settings.service_allowlist())
         infer = self.settings.infer_default if request.infer is None else request.infer
         if infer and not request.default_graphs and not request.union_default_graph:

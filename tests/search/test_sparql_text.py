@@ -22,29 +22,13 @@ from newskg.sparql.protocol import QueryRequest
 from newskg.store import OxigraphStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from test_example_queries import example, local, open_kg, run  # noqa: E402
+from test_example_queries import example, local, run  # noqa: E402
 
 NKG = "https://w3id.org/newskg/ontology#"
 PREFIXES = """PREFIX nkg: <https://w3id.org/newskg/ontology#>
 PREFIX text: <https://w3id.org/newskg/text#>
 """
 JSON = "application/sparql-results+json"
-
-
-@pytest.fixture(scope="module")
-def everything(tmp_path_factory):
-    """One store with everything graph/ ships (the article and the other outlets' reports), read-only tests."""
-    graph = open_kg(tmp_path_factory.mktemp("text-all"), sources=True)
-    yield graph
-    graph.close()
-
-
-@pytest.fixture
-def article(tmp_path):
-    """A store of its own with the first article only, for tests that write."""
-    graph = open_kg(tmp_path)
-    yield graph
-    graph.close()
 
 
 def scores(rows: list[dict[str, str]]) -> list[float]:
@@ -58,8 +42,8 @@ def answer_rows(kg: KnowledgeGraph, query: str) -> list[dict[str, str]]:
 
 
 # ------------------------------------------------------------------------------------------------ example 19
-def test_example_19_finds_every_claim_calling_protesters_terrorists_or_bandits_with_who_and_when(everything):
-    rows = run(everything, example("19-claims-calling-protesters-terrorists"))
+def test_example_19_finds_every_claim_calling_protesters_terrorists_or_bandits_with_who_and_when(shipped_with_sources):
+    rows = run(shipped_with_sources, example("19-claims-calling-protesters-terrorists"))
     found = {(r["claim"], r["claimantLabel"], r["statusLabel"], r["outletLabel"], r.get("statedEarliest"))
              for r in rows}
     assert found == {
@@ -82,15 +66,15 @@ def test_example_19_finds_every_claim_calling_protesters_terrorists_or_bandits_w
     assert rows[0]["claim"] == "04"  # the quote, its translation and its label all match: the best claim
 
 
-def test_example_19_on_the_article_alone_finds_the_terroristen_en_bandieten_claim(article):
-    rows = run(article, example("19-claims-calling-protesters-terrorists"))
+def test_example_19_on_the_article_alone_finds_the_terroristen_en_bandieten_claim(fresh):
+    rows = run(fresh, example("19-claims-calling-protesters-terrorists"))
     assert [(r["claim"], r["claimantLabel"], r["statedEarliest"], r["statedLatest"]) for r in rows] == [
         ("04", "Kassym-Jomart Tokayev", "2022-01-03", "2022-01-10")]
 
 
 # ------------------------------------------------------------------------------------------------ example 20
-def test_example_20_finds_coup_mentions_per_language_with_the_claimants_wikidata_item(everything):
-    rows = run(everything, example("20-coup-mentions-with-wikidata"))
+def test_example_20_finds_coup_mentions_per_language_with_the_claimants_wikidata_item(shipped_with_sources):
+    rows = run(shipped_with_sources, example("20-coup-mentions-with-wikidata"))
     found = [(r["lang"], r["hit"], r["kind"], r.get("whoLabel"), r.get("wikidata")) for r in rows]
     tokayev = ("Kassym-Jomart Tokayev", "Q200881")
     assert set(found) == {
@@ -112,50 +96,50 @@ def test_example_20_finds_coup_mentions_per_language_with_the_claimants_wikidata
 
 
 # ------------------------------------------------------------------------------------------------ the functions
-def test_dutch_stemming_matches_terroristen_and_the_language_argument_chooses_the_analysis(everything):
+def test_dutch_stemming_matches_terroristen_and_the_language_argument_chooses_the_analysis(shipped_with_sources):
     ask = PREFIXES + 'SELECT ?s WHERE { BIND(<https://w3id.org/newskg/id/claim/nunl-6177422-04> AS ?c) ' \
                      'BIND(text:score(?c, "%s", "%s") AS ?s) }'
-    assert "s" in run(everything, ask % ("terrorist", "nl"))[0]  # "terroristen" stems to "terrorist" in Dutch
-    assert "s" in run(everything, ask % ("terrorists", "en"))[0]
-    assert "s" not in run(everything, ask % ("terroristen", "en"))[0]  # the English text says "terrorists"
+    assert "s" in run(shipped_with_sources, ask % ("terrorist", "nl"))[0]  # "terroristen" stems to "terrorist" in Dutch
+    assert "s" in run(shipped_with_sources, ask % ("terrorists", "en"))[0]
+    assert "s" not in run(shipped_with_sources, ask % ("terroristen", "en"))[0]  # the English text says "terrorists"
 
 
-def test_text_match_is_true_or_false_per_subject(everything):
-    rows = run(everything, PREFIXES + """SELECT ?c ?m WHERE {
+def test_text_match_is_true_or_false_per_subject(shipped_with_sources):
+    rows = run(shipped_with_sources, PREFIXES + """SELECT ?c ?m WHERE {
         VALUES ?c { <https://w3id.org/newskg/id/claim/nunl-6177422-04> <https://w3id.org/newskg/id/claim/nunl-6177422-05> }
         BIND(text:match(?c, "staatsgreep", "nl") AS ?m) } ORDER BY ?c""")
     assert [(r["c"], r["m"]) for r in rows] == [("04", "false"), ("05", "true")]
 
 
-def test_order_by_score_with_limit_gives_the_top_rows_of_the_full_ranking(everything):
+def test_order_by_score_with_limit_gives_the_top_rows_of_the_full_ranking(shipped_with_sources):
     query = PREFIXES + """SELECT ?c ?score WHERE { ?c a nkg:Claim .
         BIND(text:score(?c, "terrorist OR bandit OR bandiet") AS ?score) FILTER(BOUND(?score)) }
         ORDER BY DESC(?score) ?c"""
-    full = run(everything, query)
+    full = run(shipped_with_sources, query)
     assert len(full) == 10
-    assert run(everything, query + " LIMIT 3") == full[:3]
-    assert run(everything, query + " OFFSET 3 LIMIT 4") == full[3:7]
+    assert run(shipped_with_sources, query + " LIMIT 3") == full[:3]
+    assert run(shipped_with_sources, query + " OFFSET 3 LIMIT 4") == full[3:7]
 
 
-def test_a_claim_written_is_found_at_once_and_no_longer_once_removed_through_the_query_workers(article):
-    article.start_query_workers()  # the answer comes from a worker with a read-only view of the store and index
+def test_a_claim_written_is_found_at_once_and_no_longer_once_removed_through_the_query_workers(fresh):
+    fresh.start_query_workers()  # the answer comes from a worker with a read-only view of the store and index
     claim = "<https://w3id.org/newskg/id/claim/test-plunderaars>"
     query = PREFIXES + 'SELECT ?c WHERE { ?c a nkg:Claim . FILTER(text:match(?c, "plunderaars", "nl")) }'
-    assert answer_rows(article, query) == []
-    article.store.update(f'INSERT DATA {{ {claim} a <{NKG}Claim> ; '
+    assert answer_rows(fresh, query) == []
+    fresh.store.update(f'INSERT DATA {{ {claim} a <{NKG}Claim> ; '
                          f'<{NKG}quote> "De president noemde hen plunderaars."@nl }}')
-    article.committed()
-    assert answer_rows(article, query) == [{"c": "claim/test-plunderaars"}]
-    article.store.update(f"DELETE WHERE {{ {claim} ?p ?o }}")
-    article.committed()
-    assert answer_rows(article, query) == []
+    fresh.committed()
+    assert answer_rows(fresh, query) == [{"c": "claim/test-plunderaars"}]
+    fresh.store.update(f"DELETE WHERE {{ {claim} ?p ?o }}")
+    fresh.committed()
+    assert answer_rows(fresh, query) == []
 
 
-def test_a_bad_search_query_or_language_is_a_400_before_evaluation(everything):
+def test_a_bad_search_query_or_language_is_a_400_before_evaluation(shipped_with_sources):
     too_long = "x" * 501
     for call in (f'text:score(?c, "{too_long}")', 'text:score(?c, "terrorist", "fr")'):
         with pytest.raises(BadRequestError):
-            everything.answer(QueryRequest(PREFIXES + f"SELECT ?s WHERE {{ ?c a nkg:Claim BIND({call} AS ?s) }}"),
+            shipped_with_sources.answer(QueryRequest(PREFIXES + f"SELECT ?s WHERE {{ ?c a nkg:Claim BIND({call} AS ?s) }}"),
                               JSON)
 
 
@@ -170,10 +154,10 @@ def test_without_a_text_index_the_query_is_a_400_naming_text_score(tmp_path):
         kg.close()
 
 
-def test_an_unknown_function_is_an_error_in_the_row_not_a_refused_query(everything):
+def test_an_unknown_function_is_an_error_in_the_row_not_a_refused_query(shipped_with_sources):
     """SPARQL 1.1 §17.6: calling an extension function the engine lacks is an expression error (unbound), and the
     query is still valid (W3C syntax-query/test_4 calls <http://example/function>)."""
-    answer = everything.answer(QueryRequest("SELECT ?y (<http://example.org/nothing>(1) AS ?x) WHERE { BIND(2 AS ?y) }"), JSON)
+    answer = shipped_with_sources.answer(QueryRequest("SELECT ?y (<http://example.org/nothing>(1) AS ?x) WHERE { BIND(2 AS ?y) }"), JSON)
     body = json.loads(answer.body)
     assert body["results"]["bindings"] == [{"y": {"type": "literal", "value": "2",
                                                   "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]
@@ -200,16 +184,16 @@ def test_the_sparql_endpoint_answers_text_score_from_its_query_workers(client):
     assert bad.status_code == 400 and "fr" in bad.json()["message"]
 
 
-def test_text_score_scores_every_match_beyond_a_thousand(article):
+def test_text_score_scores_every_match_beyond_a_thousand(fresh):
     """The score of a row does not depend on how many other subjects match: 1,500 matches, all scored, and the
     bottom of the ranking is right under ORDER BY ... LIMIT."""
     label = "http://www.w3.org/2000/01/rdf-schema#label"
     rows = " ".join(f'<urn:x:s{i}> <{label}> "{"zeppelin " * (1 + i % 7)}luchtschip {i}"@nl .' for i in range(1500))
-    article.update(f"INSERT DATA {{ {rows} }}")
+    fresh.update(f"INSERT DATA {{ {rows} }}")
     query = PREFIXES + f"""SELECT ?s ?score WHERE {{
       ?s <{label}> ?l . BIND(text:score(?s, "zeppelin", "nl") AS ?score) FILTER(BOUND(?score)) }}"""
-    everything_scored = answer_rows(article, query)
+    everything_scored = answer_rows(fresh, query)
     assert len(everything_scored) == 1500
-    lowest = answer_rows(article, query + " ORDER BY ASC(?score) LIMIT 5")
+    lowest = answer_rows(fresh, query + " ORDER BY ASC(?score) LIMIT 5")
     assert len(lowest) == 5
     assert max(scores(lowest)) <= min(scores(everything_scored)) + 1e-9

@@ -443,10 +443,10 @@ class TextIndex:
                 shown[iri] = doc
         return shown
 
-    def scores(self, query: str, *, lang: str | None = None) -> dict[str, float]:
+    def scores(self, query: str, *, lang: str | None = None, types: Iterable[str] | None = None) -> dict[str, float]:
         """Every subject with a literal matching `query`, with its best BM25 score: no cap, no snippets (for
-        text:score, whose answers must not depend on how many others match)."""
-        parsed, _ = self._parse(query, lang, None)
+        text:score and SERVICE text:search, whose answers must not depend on how many others match)."""
+        parsed, _ = self._parse(query, lang, types)
         searcher = self._searcher()
         total = searcher.search(parsed, limit=1, count=True).count
         best: dict[str, float] = {}
