@@ -188,6 +188,10 @@ def test_retraction_keeps_history_and_hides_the_content(client):
     history = client.get(location).json()
     assert history["status"] == "retracted" and "7939" in history["content"]
     assert client.delete(location, headers={"Authorization": "Bearer test-token"}).status_code == 409
+    again = client.post("/assertions", content=OK, headers=AUTH)  # the same content after its retraction
+    assert again.status_code == 409 and "retracted" in again.json()["message"] and location.rsplit("/", 1)[-1] in (
+        again.json()["message"])
+    assert _values(client) == []  # and nothing came back
     # the article's own claims about the same event are untouched
     assert client.get("/sparql", params={"query": f"ASK {{ ?c a <{NKG}Claim> }}"}).json()["boolean"] is True
 

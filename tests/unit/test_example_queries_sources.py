@@ -96,6 +96,13 @@ def test_q16_who_stands_behind_the_figures_that_stand_now(kg):
 def test_q17_every_figure_for_the_unrest_in_order_with_its_fate(kg):
     rows = run(kg, "17-figures-over-time-with-their-fate")
     assert [r["stated"] for r in rows] == sorted(r["stated"] for r in rows)
+    # one row per figure: a figure without an approximation (a value unknown) does not pick up every label
+    figures = kg.query("""PREFIX nkg: <https://w3id.org/newskg/ontology#> SELECT (COUNT(*) AS ?n) WHERE {
+        GRAPH ?claim { ?figure a nkg:Figure ; nkg:figureOf <https://w3id.org/newskg/id/event/kazakhstan-unrest-2022> }
+        ?claim a nkg:Claim ; nkg:statedAt/nkg:earliest ?stated }""").rows()
+    assert len(rows) == int(figures[0]["n"].value)
+    assert all(r.get("approximationLabel") in (None, "about", "almost", "more than", "exact")
+               for r in rows), {r.get("approximationLabel") for r in rows}
     arrests = [(r["stated"], r["value"], r["fate"]) for r in rows
                if r["kindLabel"] == "arrests" and r["countedGroupLabel"] == "people arrested"]
     # by day, then claim IRI: NRC's earlier 4,400 (January); HBvL, NOS, NRC 5,135 and NU.nl's "more than 5,000" (9th);
