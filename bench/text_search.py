@@ -16,11 +16,16 @@ subject, as a write does), and the full comparison a start after a crash makes (
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import platform
+import os
 import random
 import shutil
+import signal
+import socket
 import sqlite3
+import subprocess
 import statistics
 import sys
 import tempfile
@@ -227,9 +232,71 @@ def bench_size(triples: int, args, workdir: Path) -> dict:
     print(f"[{triples}] one write followed: {follow_ms['p50_ms']:.1f} ms p50; full comparison {full_s:.1f} s",
           file=sys.stderr, flush=True)
     wrapper.close()
+    store = None  # the last reference to the pyoxigraph Store: its lock goes with it, and the server can open it
+    gc.collect()
+    http = bench_http(store_path, args) if args.http else None
+    if http:
+        best = http["rows"]["HTTP SPARQL CONTAINS scan"][0]["p50_ms"]
+        for name, (row, answer) in http["rows"].items():
+            row["answers"] = len(answer)
+            row["same_as_expected"] = answer <= expected if "top 20" in name else answer == expected
+            row["speedup_vs_best_scan_p50"] = best / row["p50_ms"]
+            rows[name] = row
     return {"triples": count, "claims": claims, "expected": len(expected), "load_s": load_s, "index_docs": docs,
             "index_build_s": build_s, "index_bytes": size, "fts5_build_s": fts_build_s, "fts5_bytes": fts_bytes,
             "follow_one_write": follow_ms, "full_comparison_s": full_s, "rows": rows}
+
+
+def bench_http(store_path: Path, args) -> dict:
+    """The same question over HTTP, one keep-alive connection: `newskg serve` on the bench's store (no seed data;
+    the index beside it is in step, so the start scans nothing), GET /search and the SPARQL endpoint."""
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    newskg = Path(sys.executable).with_name("newskg")
+    log = open(store_path.parent / "serve.log", "wb")
+    started = time.perf_counter()
+    server = subprocess.Popen([str(newskg), "serve", "--store", str(store_path), "--host", "127.0.0.1", "--port",
+                               str(port), "--log-level", "warning"], stdout=log, stderr=subprocess.STDOUT,
+                              env={**os.environ, "NEWSKG_LOAD_SEED": "false", "NEWSKG_RESULT_CACHE_BYTES": "0"},
+                              start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    rows = {}
+    try:
+        with httpx.Client(base_url=base, timeout=120) as client:
+            while True:
+                try:
+                    if client.get("/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.perf_counter() - started > 300 or server.poll() is not None:
+                    raise RuntimeError("newskg serve did not come up; see serve.log")
+                time.sleep(0.2)
+            ready_s = time.perf_counter() - started
+
+            def search():
+                answer = client.get("/search", params={"q": QUESTION, "type": "claim", "limit": TOP})
+                answer.raise_for_status()
+                return {hit["iri"] for hit in answer.json()["hits"]}
+
+            def sparql(query):
+                answer = client.post("/sparql", data={"query": query},
+                                     headers={"Accept": "application/sparql-results+json"})
+                answer.raise_for_status()
+                return {row["c"]["value"] for row in answer.json()["results"]["bindings"]}
+
+            rows["HTTP GET /search (top 20, snippets)"] = timed(search, args.runs)
+            rows["HTTP SPARQL SERVICE text:search"] = timed(lambda: sparql(SERVICE_QUERY), args.runs)
+            rows["HTTP SPARQL CONTAINS scan"] = timed(lambda: sparql(CONTAINS_QUERY), args.scan_runs)
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        log.close()
+    return {"ready_s": ready_s, "rows": rows}
 
 
 def follow_one_write(wrapper, index, claims: int, runs: int = 20) -> dict:
@@ -288,6 +355,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--runs", type=int, default=50, help="timed runs of the indexed ways")
     parser.add_argument("--scan-runs", type=int, default=20, help="timed runs of each scan")
+    parser.add_argument("--http", action="store_true", help="also over HTTP: newskg serve on each store, one connection")
     parser.add_argument("--workdir", type=Path, default=None, help="where the stores go (default: a temp folder)")
     parser.add_argument("--out", type=Path, default=None, help="write the results as JSON here")
     args = parser.parse_args()
