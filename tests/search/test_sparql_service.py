@@ -177,3 +177,16 @@ def test_the_endpoint_answers_the_block_without_the_allow_list_and_still_refuses
     other = client.get("/sparql", params={"query": query.replace("text:search", "text:other")},
                        headers={"Accept": JSON})
     assert other.status_code in (400, 403) and "allow" in other.text.lower()
+
+
+def test_past_a_thousand_rows_the_block_is_a_subquery_with_the_same_answers(fresh, monkeypatch):
+    rows = " ".join(f'<urn:x:s{i}> a <https://w3id.org/newskg/ontology#Claim> ; <{LABEL}> "luchtschip {i}"@nl .'
+                    for i in range(1200))
+    fresh.update(f"INSERT DATA {{ {rows} }}")
+    query = PREFIXES + """SELECT ?c ?score WHERE { SERVICE text:search { ?c text:query "luchtschip" ;
+        text:score ?score } ?c a nkg:Claim } ORDER BY DESC(?score) ?c"""
+    assert "{ SELECT * WHERE { VALUES" in rewrite_text_search(query, fresh.text_index)
+    wrapped = answer_rows(fresh, query)
+    monkeypatch.setattr(sparql_service, "PLAIN_VALUES_ROWS", 10_000)
+    assert "{ SELECT * WHERE { VALUES" not in rewrite_text_search(query, fresh.text_index)
+    assert answer_rows(fresh, query) == wrapped and len(wrapped) == 1200

@@ -34,6 +34,7 @@ from .index import TYPES, TextIndex
 
 SEARCH = vocab.TEXT + "search"
 MAX_ROWS = 50_000
+PLAIN_VALUES_ROWS = 1_000
 OPTIONS = ("query", "lang", "type", "limit", "score")
 _XSD_DOUBLE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#double")
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
@@ -184,12 +185,21 @@ def _search_rows(index: TextIndex, subject: str, options: dict[str, list[Token]]
                               "narrow the words or give text:limit N (the best N by score)")
     if score_token is None:
         rows = " ".join(terms.text(ox.NamedNode(iri)) for _, iri in ranked)
-        return f"VALUES ?{subject} {{ {rows} }}"
+        return _values_block(f"?{subject}", rows, len(ranked))
     if score_token.text[1:] == subject:
         raise BadRequestError("SERVICE text:search: text:score needs a variable of its own")
     rows = " ".join(f"({terms.text(ox.NamedNode(iri))} {terms.text(ox.Literal(repr(float(score)), datatype=_XSD_DOUBLE))})"
                     for score, iri in ranked)
-    return f"VALUES (?{subject} ?{score_token.text[1:]}) {{ {rows} }}"
+    return _values_block(f"(?{subject} ?{score_token.text[1:]})", rows, len(ranked))
+
+
+def _values_block(variables: str, rows: str, count: int) -> str:
+    """The VALUES block, inside a subquery past PLAIN_VALUES_ROWS rows: the same solutions joined the same way, but
+    pyoxigraph 0.5's optimizer then hash-joins it, where a bare VALUES of more than 1,000 rows is probed once per
+    row of a pattern like `?c a nkg:Claim` (measured: 2,000 rows against 100k claims, 3.3 s bare, 0.11 s wrapped;
+    up to 1,000 rows the bare block is fastest)."""
+    block = f"VALUES {variables} {{ {rows} }}"
+    return block if count <= PLAIN_VALUES_ROWS else f"{{ SELECT * WHERE {{ {block} }} }}"
 
 
 def uses_text_search(sparql: str) -> bool:
