@@ -10,6 +10,7 @@ import pytest
 import rdflib
 from rdflib import Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
+from newskg_test_servers import RunningServer
 from shipped_data import shipped_claim_count
 from SPARQLWrapper import JSON, POST, TURTLE, XML, SPARQLWrapper
 
@@ -91,3 +92,60 @@ def test_rdflib_sparqlupdatestore_updates_with_the_bearer_token(server):
     assert set(graph.objects(URIRef("urn:x:a"), None)) == {Literal("with token")}
     store.update("DROP GRAPH <urn:x:g>")
     assert SPARQLStore(endpoint).query("ASK { GRAPH <urn:x:g> { ?s ?p ?o } }").askAnswer is False
+
+
+# What SPARQLWrapper sends for each return format (its own format=/output=/results= parameters, twice for TSV,
+# JSON-LD and RDF/XML, and its Accept header), for every query form: each must be answered and parse as that format.
+FORMS = {
+    "SELECT": f"SELECT ?c WHERE {{ ?c a <{NKG}Claim> }}",
+    "ASK": f"ASK {{ ?c a <{NKG}Claim> }}",
+    "CONSTRUCT": f"CONSTRUCT {{ ?c a <{NKG}Claim> }} WHERE {{ ?c a <{NKG}Claim> }}",
+    "DESCRIBE": "DESCRIBE <https://w3id.org/newskg/id/actor/tokayev>",
+}
+RESULT_RETURN_FORMATS = ["json", "xml", "csv", "tsv"]
+GRAPH_RETURN_FORMATS = ["xml", "rdf+xml", "turtle", "n3", "json-ld"]
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory):
+    """One read-only server for the format tests of this module."""
+    running = RunningServer(tmp_path_factory.mktemp("formats") / "store")
+    yield running
+    running.stop()
+
+
+def _check_graph(result, return_format: str, form: str) -> None:
+    syntax = {"xml": "xml", "rdf+xml": "xml", "turtle": "turtle", "n3": "n3", "json-ld": "json-ld"}[return_format]
+    body = result.response.read()
+    graph = rdflib.Graph().parse(data=body, format=syntax)
+    if form == "CONSTRUCT":
+        assert len(graph) == SHIPPED_CLAIMS
+    else:
+        assert (URIRef("https://w3id.org/newskg/id/actor/tokayev"), None, None) in graph
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("form, return_format",
+                         [(f, r) for f in ("SELECT", "ASK") for r in RESULT_RETURN_FORMATS]
+                         + [(f, r) for f in ("CONSTRUCT", "DESCRIBE") for r in GRAPH_RETURN_FORMATS])
+def test_sparqlwrapper_every_return_format_for_every_query_form(reader, method, form, return_format):
+    client = SPARQLWrapper(reader.url + "/sparql")
+    client.setQuery(FORMS[form])
+    client.setMethod(method)
+    client.setReturnFormat(return_format)
+    result = client.query()
+    assert result.response.status == 200
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        _check_graph(result, return_format, form)
+        return
+    converted = result.convert()
+    if return_format == "json":
+        assert converted.get("boolean") is True if form == "ASK" else len(converted["results"]["bindings"]) == SHIPPED_CLAIMS
+    elif return_format == "xml":
+        tag = "boolean" if form == "ASK" else "result"
+        found = converted.getElementsByTagName(tag)
+        assert (found[0].firstChild.data == "true") if form == "ASK" else len(found) == SHIPPED_CLAIMS
+    else:
+        text = converted.decode() if isinstance(converted, bytes) else converted
+        lines = [line for line in text.splitlines() if line.strip()]
+        assert lines[-1].strip().lower() == "true" if form == "ASK" else len(lines) == SHIPPED_CLAIMS + 1

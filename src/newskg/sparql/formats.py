@@ -44,9 +44,11 @@ RESULT_FORMATS: tuple[Format, ...] = (
 )
 
 GRAPH_FORMATS: tuple[Format, ...] = (
-    Format("text/turtle", ("turtle", "ttl"), ox.RdfFormat.TURTLE, ("application/x-turtle",)),
+    # Turtle is N3 too: clients asking for N3 (SPARQLWrapper's N3) get Turtle, labelled as Turtle
+    Format("text/turtle", ("turtle", "ttl", "n3"), ox.RdfFormat.TURTLE, ("application/x-turtle", "text/n3",
+                                                                       "text/rdf+n3")),
     Format("application/n-triples", ("nt", "ntriples", "n-triples"), ox.RdfFormat.N_TRIPLES, ("text/plain",)),
-    Format("application/rdf+xml", ("rdfxml", "rdf", "xml", "owl"), ox.RdfFormat.RDF_XML),
+    Format("application/rdf+xml", ("rdfxml", "rdf+xml", "rdf", "xml", "owl"), ox.RdfFormat.RDF_XML),
     Format("application/ld+json", ("jsonld", "json-ld", "json"), ox.RdfFormat.JSON_LD, ("application/json",)),
     Format("application/trig", ("trig",), ox.RdfFormat.TRIG),
     Format("application/n-quads", ("nq", "nquads", "n-quads"), ox.RdfFormat.N_QUADS, ("text/x-nquads",)),
@@ -55,9 +57,9 @@ GRAPH_FORMATS: tuple[Format, ...] = (
 DATASET_FORMATS: tuple[Format, ...] = tuple(f for f in GRAPH_FORMATS if f.engine.supports_datasets)
 
 # RDF syntaxes accepted as input (bodies and files), by media type and by file extension.
-INPUT_FORMATS: tuple[Format, ...] = GRAPH_FORMATS + (
+INPUT_FORMATS: tuple[Format, ...] = (  # N3 first: a body sent as text/n3 is read as N3, not as the Turtle it may be
     Format("text/n3", ("n3",), ox.RdfFormat.N3),
-)
+) + GRAPH_FORMATS
 EXTENSIONS: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,
     ".turtle": ox.RdfFormat.TURTLE,
@@ -145,11 +147,11 @@ def _quality(ranges: list[MediaRange], media_type: str) -> tuple[float, int]:
 
 def negotiate(formats: tuple[Format, ...], accept: str | None, format_name: str | None = None) -> Format:
     """Choose the format for a response: `format=` wins, else the Accept header's best; 406 when nothing fits."""
-    if format_name:
-        wanted = format_name.strip().lower()
-        for fmt in formats:
-            if wanted in fmt.names or wanted == fmt.media_type or wanted in fmt.aliases:
-                return fmt
+    if format_name:  # a name, a media type, or a comma-separated list of them: the first one available wins
+        for wanted in (part.strip().lower() for part in format_name.split(",")):
+            for fmt in formats:
+                if wanted in fmt.names or wanted == fmt.media_type or wanted in fmt.aliases:
+                    return fmt
         offered = ", ".join(n for f in formats for n in f.names[:1])
         raise NotAcceptableError(f"format {format_name!r} is not available here; choose one of: {offered}")
     ranges = parse_accept(accept)

@@ -57,6 +57,13 @@ def _single(params: list[tuple[str, str]], name: str) -> str | None:
     return values[0] if values else None
 
 
+def _formats(params: list[tuple[str, str]]) -> str | None:
+    """The `format` parameters as one comma-separated list of names, in order (see formats.negotiate): SPARQLWrapper
+    sends two for one format (`format=tsv&format=text/tab-separated-values`), and a media type list as one."""
+    values = [v for k, v in params if k == "format" and v.strip()]
+    return ",".join(values) if values else None
+
+
 def _all(params: list[tuple[str, str]], name: str) -> list[str]:
     return [v for k, v in params if k == name]
 
@@ -107,7 +114,7 @@ def _query_request(params: list[tuple[str, str]], query: str, base_iri: str | No
         default_graphs=_iris(params, "default-graph-uri"),
         named_graphs=_iris(params, "named-graph-uri"),
         union_default_graph=_flag(_single(params, "union-default-graph")),
-        format=_single(params, "format"),
+        format=_formats(params),
         timeout_s=_timeout(_single(params, "timeout")),
         infer=optional_flag(_single(params, "infer")),
     )
@@ -143,7 +150,7 @@ def parse_request(
             raise ProtocolError("updates must be sent with POST, not GET")
         query = _single(url_params, "query")
         if query is None:
-            return DescriptionRequest(format=_single(url_params, "format"))
+            return DescriptionRequest(format=_formats(url_params))
         return _query_request(url_params, query, base_iri)
     if method != "POST":
         raise MethodNotAllowedError(f"{method} is not allowed on the SPARQL endpoint; use GET or POST")
