@@ -45,3 +45,22 @@ def test_input_syntax_by_extension_and_media_type():
         format_for_media_type("text/plain-ish")
     with pytest.raises(UnsupportedMediaTypeError):
         format_for_path("x.docx")
+
+
+def test_repeated_or_listed_format_parameters_take_the_first_available():
+    from newskg.sparql.protocol import parse_request
+
+    request = parse_request("GET", None, "query=ASK%7B%7D&format=tsv&format=text%2Ftab-separated-values", b"")
+    assert request.format == "tsv,text/tab-separated-values"
+    assert negotiate(RESULT_FORMATS, None, request.format).media_type == "text/tab-separated-values"
+    assert negotiate(GRAPH_FORMATS, None, "json-ld,application/ld+json,application/x-json+ld").media_type == (
+        "application/ld+json")
+    assert negotiate(GRAPH_FORMATS, None, "bogus,  ,n3").media_type == "text/turtle"
+    assert parse_request("GET", None, "query=ASK%7B%7D&format=&format=%20", b"").format is None  # blanks: Accept decides
+
+
+def test_a_long_list_of_unknown_formats_is_a_406_with_a_short_message():
+    hostile = ",".join(["<script>", "'; DROP ALL", "\\u0000", "x" * 200] * 500)
+    with pytest.raises(NotAcceptableError) as refused:
+        negotiate(RESULT_FORMATS, None, hostile)
+    assert refused.value.status == 406 and len(str(refused.value)) < 400

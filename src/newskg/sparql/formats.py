@@ -153,7 +153,8 @@ def negotiate(formats: tuple[Format, ...], accept: str | None, format_name: str 
                 if wanted in fmt.names or wanted == fmt.media_type or wanted in fmt.aliases:
                     return fmt
         offered = ", ".join(n for f in formats for n in f.names[:1])
-        raise NotAcceptableError(f"format {format_name!r} is not available here; choose one of: {offered}")
+        shown = format_name if len(format_name) <= 80 else format_name[:80] + "..."
+        raise NotAcceptableError(f"format {shown!r} is not available here; choose one of: {offered}")
     ranges = parse_accept(accept)
     best: tuple | None = None
     chosen: Format | None = None
