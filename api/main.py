@@ -1,5 +1,5 @@
 """ASGI entry point: `uvicorn api.main:app` (settings from NEWSKG_* environment variables)."""
 
-from newskg.http.app import create_app
+from newskg.web.app import create_app
 
 app = create_app()

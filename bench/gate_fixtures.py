@@ -18,7 +18,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from newskg.config import Settings  # noqa: E402
+from newskg.core.config import Settings  # noqa: E402
 from newskg.kg import KnowledgeGraph  # noqa: E402
 
 NKG = "https://w3id.org/newskg/ontology#"

@@ -37,9 +37,9 @@ ASSERTION = HERE.parent / "tests" / "fixtures" / "assertion-ok.trig"
 VALIDATE = """
 import json, statistics, sys, time
 from pathlib import Path
-from newskg.config import Settings
+from newskg.core.config import Settings
 from newskg.kg import KnowledgeGraph
-from newskg.rdfio import parse_rdf_file
+from newskg.core.rdfio import parse_rdf_file
 kg = KnowledgeGraph.open(Settings(store=Path(sys.argv[1]), load_seed=False))
 candidate = parse_rdf_file(Path(sys.argv[2]))
 kg.gate.validate(candidate)
@@ -53,7 +53,7 @@ kg.close()
 REASON = """
 import json, resource, sys, time
 from pathlib import Path
-from newskg.config import Settings
+from newskg.core.config import Settings
 from newskg.kg import KnowledgeGraph
 kg = KnowledgeGraph.open(Settings(store=Path(sys.argv[1]), load_seed=False))
 t = time.perf_counter()

@@ -55,10 +55,10 @@ def label(size: int) -> str:
 # --- (i) full refresh in a subprocess ---------------------------------------------------------------------------
 def refresh_child(folder: Path, engine: str, dump: Path | None) -> int:
     """Open the store, refresh all entailments with `engine`; print one JSON line."""
-    from newskg.config import Settings
-    from newskg.errors import InconsistencyError
+    from newskg.core.config import Settings
+    from newskg.core.errors import InconsistencyError
     from newskg.kg import KnowledgeGraph
-    from newskg.rdfio import from_rdflib
+    from newskg.core.rdfio import from_rdflib
 
     kg = KnowledgeGraph.open(Settings(store=folder, load_seed=False))  # as prepared: no seed reload
     input_triples = kg.store.triple_counts().get("", 0)
@@ -130,9 +130,9 @@ def per_write(stores: dict, reps: int, warmup: int, stamp: str) -> dict:
     """Time validate, submit and the scoped closure (both engines) on fresh assertions against each store."""
     import rdflib
 
-    from newskg import assertions
-    from newskg.context import stored_context
-    from newskg.reasoning import entailments
+    from newskg.writes import assertions
+    from newskg.writes.context import stored_context
+    from newskg.writes.reasoning import entailments
 
     sides = []
     for size, (folder, manifest) in stores.items():

@@ -36,7 +36,7 @@ import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from newskg.search.index import TextIndex, index_folder
-from newskg.store import OxigraphStore
+from newskg.stores.embedded import OxigraphStore
 
 from newskg.search.sparql_functions import functions_for_query
 from newskg.search.sparql_service import rewrite_text_search

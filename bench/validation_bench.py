@@ -11,7 +11,7 @@ interleaved so that noise on the 2-core machine hits both alike; the invalid var
 then `kg.gate.submit` (validation, OWL 2 RL consistency of candidate + context, the write with provenance, flush).
 
 The naive baseline: the candidate merged into the whole store (default graph + the content of every claim graph)
-validated by the same function `newskg.validation.validate` (same shapes, same pySHACL options, same query-parse
+validated by the same function `newskg.writes.validation.validate` (same shapes, same pySHACL options, same query-parse
 cache), so one pySHACL run over everything, in a subprocess with a time cap. (Stored claims get no claim-graph
 marker there, so pySHACL flags them; like the gate, `validate` reports only the candidate's nodes.) Its parse time (N-Quads into rdflib) is reported apart from the validation time.
 Writes bench/out/validation-bench-<triples>-s<seed>-<time>.json and prints the tables.
@@ -58,7 +58,7 @@ class Side:
     """One store under test, with its prepared assertions."""
 
     def __init__(self, name: str, folder: Path, corpus_file: Path | None, prefix: str, around: int | None):
-        from newskg import assertions
+        from newskg.writes import assertions
 
         self.name = name
         self.kg, self.load_times = gf.open_store(folder, corpus_file)
@@ -102,10 +102,10 @@ def baseline_child(folder: Path) -> int:
     """Parse the dumped store, merge the candidate, validate everything once; print progress as JSON lines."""
     import rdflib
 
-    from newskg import assertions
-    from newskg.ontology import load_ontology
-    from newskg.rdfio import to_rdflib
-    from newskg.validation import load_shapes, validate
+    from newskg.writes import assertions
+    from newskg.core.ontology import load_ontology
+    from newskg.core.rdfio import to_rdflib
+    from newskg.writes.validation import load_shapes, validate
 
     started = time.perf_counter()
     shapes, ontology = load_shapes(), load_ontology()
@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         valid = interleaved(sides, args.reps, lambda s, i: s.validate(s.valid_ds)[0])
         invalid = interleaved(sides, args.reps, lambda s, i: s.validate(s.invalid_ds)[0])
 
-        from newskg.context import stored_context
+        from newskg.writes.context import stored_context
 
         def context_time(side: Side, i: int) -> float:
             started = time.perf_counter()

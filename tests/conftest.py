@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from newskg.config import Settings
+from newskg.core.config import Settings
 from newskg.kg import KnowledgeGraph
 from newskg_test_servers import ROOT, RunningServer, free_port  # noqa: F401  (re-exported for test modules)
 
@@ -27,7 +27,7 @@ def kg(settings: Settings):
 def client(settings: Settings):
     from fastapi.testclient import TestClient
 
-    from newskg.http.app import create_app
+    from newskg.web.app import create_app
 
     with TestClient(create_app(settings)) as test_client:
         yield test_client

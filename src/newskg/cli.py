@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from .config import Settings
-from .errors import NewsKGError, RdfSyntaxError, StoreError
+from newskg.core.config import Settings
+from newskg.core.errors import NewsKGError, RdfSyntaxError, StoreError
 
 
 def _settings(args: argparse.Namespace, **overrides) -> Settings:
@@ -19,7 +19,7 @@ def _settings(args: argparse.Namespace, **overrides) -> Settings:
 
 
 def _open(args: argparse.Namespace, **overrides):
-    from .kg import KnowledgeGraph
+    from newskg.kg import KnowledgeGraph
 
     settings = _settings(args, **overrides)
     try:
@@ -35,7 +35,7 @@ def _open(args: argparse.Namespace, **overrides):
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .http.app import create_app
+    from newskg.web.app import create_app
 
     settings = _settings(args, host=args.host, port=args.port)
     app = create_app(settings)
@@ -82,7 +82,7 @@ class _Counting:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from .sparql.protocol import QueryRequest
+    from newskg.sparql.protocol import QueryRequest
 
     text = Path(args.query[1:]).read_text() if args.query.startswith("@") else args.query
     kg = _open(args)
@@ -98,9 +98,9 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def _open_for_reading(args: argparse.Namespace):
     """The knowledge graph for read-only jobs: a read-only view when a running server holds the store."""
-    from .kg import KnowledgeGraph
-    from .search.index import TextIndex, index_folder
-    from .store import OxigraphStore
+    from newskg.kg import KnowledgeGraph
+    from newskg.search.index import TextIndex, index_folder
+    from newskg.stores.embedded import OxigraphStore
 
     settings = _settings(args)
     if (Path(settings.store) / "CURRENT").exists():
@@ -121,8 +121,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     import html
     import re
 
-    from .pages_data import Site
-    from .search.results import SearchRequest, search
+    from newskg.web.page_data import Site
+    from newskg.search.results import SearchRequest, search
 
     params = [("q", args.query), ("limit", str(args.limit))] + [("type", t) for t in args.type or []]
     if args.lang:
@@ -143,9 +143,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .sandbox.tasks import ShapesInput
-    from .sparql.formats import format_for_path
-    from .validation import ShapesError
+    from newskg.sandbox.tasks import ShapesInput
+    from newskg.sparql.formats import format_for_path
+    from newskg.writes.validation import ShapesError
 
     path = Path(args.file)
     try:
@@ -189,7 +189,7 @@ def cmd_reason(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .sparql.formats import DATASET_FORMATS, negotiate
+    from newskg.sparql.formats import DATASET_FORMATS, negotiate
 
     fmt = negotiate(DATASET_FORMATS, None, args.format)
     kg = _open(args, load_seed=False)
@@ -207,7 +207,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_index_rebuild(args: argparse.Namespace) -> int:
     import shutil
 
-    from .search.index import index_folder
+    from newskg.search.index import index_folder
 
     settings = _settings(args)
     if settings.store_kind == "sparql":
@@ -281,11 +281,11 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--store", type=Path, default=argparse.SUPPRESS, help="store folder (overrides NEWSKG_STORE)")
     rebuild.set_defaults(func=cmd_index_rebuild)
 
-    from .wikidata.commands import add_wikidata_commands
+    from newskg.wikidata.commands import add_wikidata_commands
 
     add_wikidata_commands(sub, open_kg=_open)  # handed down: nothing below the CLI imports it
 
-    from .ingest.commands import add_ingest_commands
+    from newskg.ingest.commands import add_ingest_commands
 
     add_ingest_commands(sub, open_kg=_open)
     return parser

@@ -9,29 +9,32 @@ import threading
 from pathlib import Path
 from typing import BinaryIO, Callable
 
-from . import seeds, vocab
-from .config import Settings
-from .errors import NewsKGError, NotFoundError, ResultTooLargeError
-from .gate import WriteGate, graph_subjects, remove_stale_scratch
-from .project import find_project_dir
-from .egress.policy import service_policy
-from .querypool import FederationPolicy, QueryPool
-from .search.index import TextIndex, index_folder, stderr_progress
-from .search.sparql_functions import functions_for_query
-from .search.sparql_service import rewrite_text_search
-from .rdfio import parse_quads, quads_as_insert_data
-from .sparql.cache import ResultCache, cacheable
-from .sparql.description import service_description, void_description
-from .sparql.endpoint import Answer, answer_query
-from .sparql.federation import check_remote_targets
-from .sparql.service_proxy import ServiceRouter
-from .sparql import terms
-from .sandbox.pool import SandboxLimits, SandboxPool
-from .sparql.formats import format_for_path
-from .sparql.nesting import check_nesting
-from .sparql.protocol import QueryRequest
-from .sparql.wikidata_service import rewrite_for_settings
-from .store import Bindings, OxigraphStore, QueryResult, Store
+from newskg.writes import seeds
+
+from newskg.core import vocab
+from newskg.core.config import Settings
+from newskg.core.errors import NewsKGError, NotFoundError, ResultTooLargeError
+from newskg.writes.gate import WriteGate, graph_subjects, remove_stale_scratch
+from newskg.core.project import find_project_dir
+from newskg.egress.policy import service_policy
+from newskg.sandbox.query_pool import FederationPolicy, QueryPool
+from newskg.search.index import TextIndex, index_folder, stderr_progress
+from newskg.search.sparql_functions import functions_for_query
+from newskg.search.sparql_service import rewrite_text_search
+from newskg.core.rdfio import parse_quads, quads_as_insert_data
+from newskg.sparql.cache import ResultCache, cacheable
+from newskg.sparql.description import service_description, void_description
+from newskg.sparql.endpoint import Answer, answer_query
+from newskg.sparql.federation import check_remote_targets
+from newskg.sparql.service_proxy import ServiceRouter
+from newskg.sparql import terms
+from newskg.sandbox.pool import SandboxLimits, SandboxPool
+from newskg.sparql.formats import format_for_path
+from newskg.sparql.nesting import check_nesting
+from newskg.sparql.protocol import QueryRequest
+from newskg.sparql.wikidata_service import rewrite_for_settings
+from newskg.stores.embedded import OxigraphStore
+from newskg.stores.interface import Bindings, QueryResult, Store
 
 log = logging.getLogger("newskg")
 
@@ -82,7 +85,7 @@ class KnowledgeGraph:
     def open(cls, settings: Settings, *, store: Store | None = None) -> "KnowledgeGraph":
         """Open (or create) the store named by the settings, and load the seed data once."""
         if store is None and settings.store_kind == "sparql":
-            from .remote_store import RemoteSparqlStore
+            from newskg.stores.remote import RemoteSparqlStore
 
             store = RemoteSparqlStore.from_settings(settings)
         if store is None:

@@ -41,7 +41,7 @@ def test_validation_uses_the_stored_context(client):
     """The candidate names the KNB and the unrest without typing them: the stored types make it conform."""
     alone = rdflib.Dataset()
     alone.parse(data=OK, format="trig")
-    from newskg.validation import load_shapes, validate
+    from newskg.writes.validation import load_shapes, validate
 
     isolated = validate(alone, load_shapes())
     assert not isolated.conforms, "without context the referenced nodes look untyped"

@@ -20,8 +20,8 @@ def reader(tmp_path_factory):
     """One app for the tests that only read (opening the store and indexing the seed takes a second)."""
     from fastapi.testclient import TestClient
 
-    from newskg.config import Settings
-    from newskg.http.app import create_app
+    from newskg.core.config import Settings
+    from newskg.web.app import create_app
 
     settings = Settings(store=tmp_path_factory.mktemp("search") / "store", write_token="test-token")
     with TestClient(create_app(settings)) as test_client:
@@ -156,9 +156,9 @@ def test_a_bad_query_on_the_results_page_is_a_400_page_with_the_message(reader):
 def test_an_in_memory_store_has_no_search_and_says_so_with_501(settings):
     from fastapi.testclient import TestClient
 
-    from newskg.http.app import create_app
+    from newskg.web.app import create_app
     from newskg.kg import KnowledgeGraph
-    from newskg.store import OxigraphStore
+    from newskg.stores.embedded import OxigraphStore
 
     kg = KnowledgeGraph.open(settings.model_copy(update={"load_seed": False}), store=OxigraphStore())
     try:

@@ -14,7 +14,7 @@ CLAIMS_ARGS = ["claims", "add", str(SHEET), "--article", ARTICLE]
 
 
 def _claims_in(store) -> list[str]:
-    from newskg.config import Settings
+    from newskg.core.config import Settings
     from newskg.kg import KnowledgeGraph
 
     kg = KnowledgeGraph.open(Settings(store=store))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newskg.errors import IngestError
+from newskg.core.errors import IngestError
 from newskg.ingest import actors, intake
 from newskg.ingest.claims import read_sheet
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from newskg.config import Settings
-from newskg.http.app import create_app
+from newskg.core.config import Settings
+from newskg.web.app import create_app
 from newskg.reconcile.service import MAX_BATCH, MAX_QUERIES_CHARS
 
 AUTH = {"Authorization": "Bearer test-token"}

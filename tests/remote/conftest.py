@@ -9,8 +9,8 @@ import os
 
 import pytest
 
-from newskg.config import Settings
-from newskg.remote_store import RemoteSparqlStore
+from newskg.core.config import Settings
+from newskg.stores.remote import RemoteSparqlStore
 
 from .virtuoso import VirtuosoServer, virtuoso_available
 
@@ -78,7 +78,7 @@ def remote_settings(virtuoso, tmp_path) -> Settings:
 def remote_client(remote_settings):
     from fastapi.testclient import TestClient
 
-    from newskg.http.app import create_app
+    from newskg.web.app import create_app
 
     with TestClient(create_app(remote_settings)) as client:
         yield client

@@ -5,8 +5,8 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from newskg.errors import QuerySyntaxError, StoreError
-from newskg.remote_store import _normalise_json_results, graph_constants_to_filters, query_form, virtuoso_update_text
+from newskg.core.errors import QuerySyntaxError, StoreError
+from newskg.stores.remote import _normalise_json_results, graph_constants_to_filters, query_form, virtuoso_update_text
 
 
 def test_query_form_skips_prologue_iris_strings_and_comments():

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from newskg.config import Settings
-from newskg.errors import BadRequestError
+from newskg.core.config import Settings
+from newskg.core.errors import BadRequestError
 from newskg.kg import KnowledgeGraph
 from newskg.search import MAX_LIMIT, MAX_QUERY_CHARS, TextIndex, index_folder
 from newskg.sparql.formats import format_for_path
@@ -131,7 +131,7 @@ def test_a_write_killed_before_the_index_update_is_repaired_at_the_next_open(set
     child = textwrap.dedent(f"""
         import os, signal
         import pyoxigraph as ox
-        from newskg.config import Settings
+        from newskg.core.config import Settings
         from newskg.kg import KnowledgeGraph
         kg = KnowledgeGraph.open(Settings(store={str(settings.store)!r}))
         kg.store.load({NEW_CLAIM!r}, ox.RdfFormat.TRIG)
@@ -205,7 +205,7 @@ def test_a_killed_writer_leaves_the_index_usable(settings, tmp_path):
     """SIGKILL while the server holds the index writer: the next open takes the writer again and is in step."""
     child = textwrap.dedent(f"""
         import os, signal
-        from newskg.config import Settings
+        from newskg.core.config import Settings
         from newskg.kg import KnowledgeGraph
         kg = KnowledgeGraph.open(Settings(store={str(settings.store)!r}))
         kg.store.update('INSERT DATA {{ <urn:x:s> <http://www.w3.org/2000/01/rdf-schema#label> "luchtschipbouwers"@nl }}')
@@ -224,7 +224,7 @@ def test_a_killed_writer_leaves_the_index_usable(settings, tmp_path):
 
 
 def test_an_in_memory_store_has_no_text_index(settings):
-    from newskg.store import OxigraphStore
+    from newskg.stores.embedded import OxigraphStore
 
     kg = KnowledgeGraph.open(settings, store=OxigraphStore())
     try:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from newskg.config import Settings
-from newskg.errors import BadRequestError
+from newskg.core.config import Settings
+from newskg.core.errors import BadRequestError
 from newskg.kg import KnowledgeGraph
 from newskg.search import sparql_service
 from newskg.search.sparql_service import rewrite_text_search
 from newskg.sparql.protocol import QueryRequest
-from newskg.store import OxigraphStore
+from newskg.stores.embedded import OxigraphStore
 
 from .test_sparql_text import JSON, PREFIXES, answer_rows, scores
 from test_example_queries import example  # noqa: E402  (tests/unit, put on the path by conftest)

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from newskg.config import Settings
-from newskg.errors import BadRequestError
+from newskg.core.config import Settings
+from newskg.core.errors import BadRequestError
 from newskg.kg import KnowledgeGraph
-from newskg.remote_store import RemoteSparqlStore
+from newskg.stores.remote import RemoteSparqlStore
 from newskg.search.sparql_functions import calls_text_functions, constant_searches
 from newskg.sparql.protocol import QueryRequest
-from newskg.store import OxigraphStore
+from newskg.stores.embedded import OxigraphStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from test_example_queries import example, local, run  # noqa: E402

@@ -17,9 +17,9 @@ import sys
 import httpx
 import pytest
 
-from newskg.config import Settings
+from newskg.core.config import Settings
 from newskg.egress.policy import EgressClient, EgressPolicy, address_refusal
-from newskg.errors import EgressRefusedError, NewsKGError, UpstreamError, UpstreamTooLargeError
+from newskg.core.errors import EgressRefusedError, NewsKGError, UpstreamError, UpstreamTooLargeError
 from newskg.sparql.federation import check_remote_targets, remote_targets
 from newskg.sparql.load import inline_loads
 from newskg.wikidata.client import WikidataClient

@@ -7,7 +7,7 @@ and followed by random text. The server reaches no other host: its allow-list is
 every IRI in the samples is a URN, a file: IRI or a loopback address that the allow-list refuses.
 
 The only 5xx accepted is a 503 that is one of our own time-limit or overload errors (any error type of status 503
-in `newskg.errors`, recognised by its title), since a hostile query may run into the time limit by design.
+in `newskg.core.errors`, recognised by its title), since a hostile query may run into the time limit by design.
 Cases are derandomised, so a run is repeatable; every 5xx found is listed at the end, not only the first.
 """
 
@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from newskg import errors
+from newskg.core import errors
 
 AUTH = {"Authorization": "Bearer test-token"}
 POSITIVE_CASES_PER_OPERATION = 12

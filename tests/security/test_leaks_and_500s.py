@@ -17,9 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 from openapi_spec_validator import validate as validate_openapi
 
-from newskg.config import Settings
-from newskg.http.app import create_app
-from newskg.http.auth import WRITER_ID_KEY_FILE, writer_id_key
+from newskg.core.config import Settings
+from newskg.web.app import create_app
+from newskg.web.auth import WRITER_ID_KEY_FILE, writer_id_key
 from newskg_test_servers import LoopbackServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -237,7 +237,7 @@ def test_a_service_endpoint_slower_than_its_limit_is_a_504(server_factory, hangi
 
 # --- our own faults ---------------------------------------------------------------------------------------------
 def test_a_500_tells_the_client_nothing_of_what_went_wrong(client, monkeypatch):
-    from newskg.errors import StoreError
+    from newskg.core.errors import StoreError
 
     def broken():
         raise StoreError("cannot open the store at /srv/secret/store: I/O error")

@@ -18,9 +18,9 @@ import pytest
 import rdflib
 
 from newskg.egress.guard import in_no_network_zone, no_network
-from newskg.errors import ForbiddenTargetError, RdfSyntaxError, ShapesRejectedError
-from newskg.rdfio import parse_quads
-from newskg.validation import check_shapes_are_data, load_shapes, validate
+from newskg.core.errors import ForbiddenTargetError, RdfSyntaxError, ShapesRejectedError
+from newskg.core.rdfio import parse_quads
+from newskg.writes.validation import check_shapes_are_data, load_shapes, validate
 from newskg_test_servers import LoopbackServer
 
 RDF_XML = {"Content-Type": "application/rdf+xml"}

@@ -18,8 +18,8 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from newskg.errors import ProtocolError
-from newskg.remote_store import RemoteSparqlStore
+from newskg.core.errors import ProtocolError
+from newskg.stores.remote import RemoteSparqlStore
 from newskg.sparql.terms import iri, substitute
 from newskg_test_servers import LoopbackServer
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from newskg.config import Settings
+from newskg.core.config import Settings
 from newskg.kg import KnowledgeGraph
 from newskg.search.sparql_functions import FUNCTION_NAMES as TEXT_FUNCTION_NAMES
 

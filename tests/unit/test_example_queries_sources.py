@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from newskg.config import Settings
+from newskg.core.config import Settings
 from newskg.ingest import sources
 from newskg.kg import KnowledgeGraph
 

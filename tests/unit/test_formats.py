@@ -1,6 +1,6 @@
 import pytest
 
-from newskg.errors import NotAcceptableError, UnsupportedMediaTypeError
+from newskg.core.errors import NotAcceptableError, UnsupportedMediaTypeError
 from newskg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS, format_for_media_type, format_for_path, negotiate
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from newskg.errors import MethodNotAllowedError, ProtocolError, UnsupportedMediaTypeError
+from newskg.core.errors import MethodNotAllowedError, ProtocolError, UnsupportedMediaTypeError
 from newskg.sparql.protocol import DescriptionRequest, QueryRequest, UpdateRequest, parse_request
 
 FORM = "application/x-www-form-urlencoded"

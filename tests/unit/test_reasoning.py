@@ -6,7 +6,7 @@ import pytest
 import rdflib
 from rdflib import RDF, URIRef
 
-from newskg.reasoning import entailments
+from newskg.writes.reasoning import entailments
 
 ROOT = Path(__file__).resolve().parents[2]
 NKG = "https://w3id.org/newskg/ontology#"

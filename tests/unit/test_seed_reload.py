@@ -9,10 +9,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from newskg.config import Settings
-from newskg.errors import RdfSyntaxError
+from newskg.core.config import Settings
+from newskg.core.errors import RdfSyntaxError
 from newskg.kg import KnowledgeGraph
-from newskg.seeds import seed_files, seed_key
+from newskg.writes.seeds import seed_files, seed_key
 from newskg.sparql.formats import format_for_path
 from newskg_test_servers import ROOT
 

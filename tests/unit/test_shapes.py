@@ -8,7 +8,7 @@ import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, SH
 
-from newskg.validation import (
+from newskg.writes.validation import (
     GRAPH_TRIPLE_COUNT,
     ShapesError,
     ValidationReport,

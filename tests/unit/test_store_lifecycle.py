@@ -2,7 +2,7 @@
 
 import pytest
 
-from newskg.errors import RdfSyntaxError
+from newskg.core.errors import RdfSyntaxError
 from newskg.kg import KnowledgeGraph
 
 

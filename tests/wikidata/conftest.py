@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from newskg.config import Settings
+from newskg.core.config import Settings
 
 from mock_wikidata import MockWikidata
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from newskg.cli import main
-from newskg.config import Settings
+from newskg.core.config import Settings
 from newskg.kg import KnowledgeGraph
 
 ROOT = Path(__file__).resolve().parents[2]

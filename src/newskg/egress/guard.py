@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from ..errors import ForbiddenTargetError
+from newskg.core.errors import ForbiddenTargetError
 
 _NETWORK_EVENTS = frozenset({
     "socket.connect",

@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
-from .. import __version__
-from ..errors import EgressRefusedError, UpstreamError, UpstreamTimeoutError, UpstreamTooLargeError
-from ..redaction import shown_endpoint
+from newskg import __version__
+from newskg.core.errors import EgressRefusedError, UpstreamError, UpstreamTimeoutError, UpstreamTooLargeError
+from newskg.core.redaction import shown_endpoint
 
 MAX_REDIRECTS = 3
 _DEFAULT_PORTS = {"http": 80, "https": 443}

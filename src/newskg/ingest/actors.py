@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .. import vocab
-from ..errors import IngestError
-from ..sparql import terms
+from newskg.core import vocab
+from newskg.core.errors import IngestError
+from newskg.sparql import terms
 
 ACTOR = vocab.NKG + "Actor"
 EVENT = vocab.NKG + "Event"

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from .. import vocab
-from ..errors import ConflictError, IngestError
-from ..sparql import terms
-from . import actors
-from .draft import LABEL, RDF_TYPE, Draft, add_timespec, nkg, parse_range, typed
+from newskg.core import vocab
+from newskg.core.errors import ConflictError, IngestError
+from newskg.sparql import terms
+from newskg.ingest import actors
+from newskg.ingest.draft import LABEL, RDF_TYPE, Draft, add_timespec, nkg, parse_range, typed
 
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _ID_IN_URL = re.compile(r"(\d{5,})")  # an article number; shorter runs are years or figures ("ruim-5000")

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from .. import vocab
-from ..errors import IngestError, NotFoundError
-from ..sparql import terms
-from . import actors
-from .draft import LABEL, RDF_TYPE, DateRange, Draft, PRECISIONS, add_timespec, nkg, parse_day, parse_range, typed
+from newskg.core import vocab
+from newskg.core.errors import IngestError, NotFoundError
+from newskg.sparql import terms
+from newskg.ingest import actors
+from newskg.ingest.draft import LABEL, RDF_TYPE, DateRange, Draft, PRECISIONS, add_timespec, nkg, parse_day, parse_range, typed
 
 REQUIRED = ("quote", "claimant", "translation")
 REQUIRED_WITHOUT_TEXT = ("claimant", "summary")  # a report cited by its address: we hold no text to quote

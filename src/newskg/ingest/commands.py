@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..errors import IngestError, NewsKGError, ShaclViolationError
+from newskg.core.errors import IngestError, NewsKGError, ShaclViolationError
 
 SHEET_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
@@ -91,8 +91,8 @@ def _writer(args) -> str:
 
 
 def cmd_article_add(args: argparse.Namespace) -> int:
-    from . import intake
-    from .article import ArticleFields
+    from newskg.ingest import intake
+    from newskg.ingest.article import ArticleFields
 
     if (args.text_file is None) != args.cited:
         raise NewsKGError("give the article's text file, or --cited for a report cited by its address (no text)")
@@ -132,8 +132,8 @@ def cmd_article_add(args: argparse.Namespace) -> int:
 
 
 def cmd_claims_add(args: argparse.Namespace) -> int:
-    from . import intake
-    from .claims import read_sheet
+    from newskg.ingest import intake
+    from newskg.ingest.claims import read_sheet
 
     path = Path(args.sheet)
     sheet_format = args.format or SHEET_FORMATS.get(path.suffix.lower())
@@ -171,9 +171,9 @@ def cmd_claims_add(args: argparse.Namespace) -> int:
 
 
 def cmd_sources_build(args: argparse.Namespace) -> int:
-    from ..config import Settings
-    from ..project import find_project_dir
-    from . import sources
+    from newskg.core.config import Settings
+    from newskg.core.project import find_project_dir
+    from newskg.ingest import sources
 
     project = find_project_dir(Settings())
     built = sources.build_all(project, lambda folder, store: Settings(store=store, project_dir=folder))

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .. import vocab
-from ..errors import IngestError
+from newskg.core import vocab
+from newskg.core.errors import IngestError
 
 PREFIXES = {
     "nkg": vocab.NKG, "rdf": vocab.RDF, "rdfs": vocab.RDFS, "xsd": vocab.XSD,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from ..errors import IngestError, UnsupportedMediaTypeError
-from . import article as articles
-from . import claims as sheets
-from .draft import Draft, check, submit
+from newskg.core.errors import IngestError, UnsupportedMediaTypeError
+from newskg.ingest import article as articles
+from newskg.ingest import claims as sheets
+from newskg.ingest.draft import Draft, check, submit
 
 ARTICLE_FIELDS = ("text", "url", "title", "publisher", "date", "lang")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from .. import vocab
+from newskg.core import vocab
 
 KINDS = ("Actor", "Place", "Event", "Claim")  # local names of the nkg: classes whose instances are reconciled
 # Minted IRIs typed only inside a claim graph (an ordered or denied event) get their kind from their path.

@@ -13,9 +13,9 @@ import math
 import re
 from dataclasses import dataclass
 
-from .. import __version__
-from ..errors import BadRequestError, NotFoundError, PayloadTooLargeError
-from .matching import KINDS, Candidate, Entry, Index, index_of, qid_of
+from newskg import __version__
+from newskg.core.errors import BadRequestError, NotFoundError, PayloadTooLargeError
+from newskg.reconcile.matching import KINDS, Candidate, Entry, Index, index_of, qid_of
 
 MAX_BATCH = 100  # queries in one batch (also the manifest's batchSize)
 MAX_TEXT_CHARS = 300  # a query string, a type id, a property value, a batch key, a suggest prefix, an id

@@ -15,8 +15,8 @@ import multiprocessing
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
-from ..errors import MemoryLimitError, NewsKGError, OverloadedError, WorkTimeoutError
-from .processes import WorkerProcesses
+from newskg.core.errors import MemoryLimitError, NewsKGError, OverloadedError, WorkTimeoutError
+from newskg.sandbox.processes import WorkerProcesses
 
 log = logging.getLogger("newskg.sandbox")
 
@@ -30,8 +30,8 @@ def _context():
 
 
 def _worker_main(conn: Connection, memory_bytes: int | None) -> None:
-    from . import tasks
-    from .limits import start_worker_process
+    from newskg.sandbox import tasks
+    from newskg.sandbox.limits import start_worker_process
 
     start_worker_process(memory_bytes)
     while True:

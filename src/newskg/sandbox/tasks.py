@@ -14,13 +14,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 
-from .. import assertions
-from ..errors import BadRequestError, QuerySyntaxError, StoreError
-from ..rdfio import from_rdflib, parse_quads, quads_to_dataset, to_rdflib
-from ..reasoning import entailments, rdfs_entailments
-from ..sparql.endpoint import service_failure
-from .. import validation
-from ..validation import ValidationResult, load_shapes, validate
+from newskg.writes import assertions
+from newskg.core.errors import BadRequestError, QuerySyntaxError, StoreError
+from newskg.core.rdfio import from_rdflib, parse_quads, quads_to_dataset, to_rdflib
+from newskg.writes.reasoning import entailments, rdfs_entailments
+from newskg.sparql.endpoint import service_failure
+from newskg.writes import validation
+from newskg.writes.validation import ValidationResult, load_shapes, validate
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ _PROJECT_SHAPES: dict[tuple[str, float], rdflib.Graph] = {}
 
 
 def _project_shapes() -> rdflib.Graph:
-    from ..validation import find_shapes_file
+    from newskg.writes.validation import find_shapes_file
 
     path = find_shapes_file()
     key = (str(path), path.stat().st_mtime)
@@ -105,7 +105,7 @@ def _project_shapes() -> rdflib.Graph:
 
 
 def _ontology(path: str) -> rdflib.Graph:
-    from ..ontology import _parse
+    from newskg.core.ontology import _parse
 
     return _parse(Path(path), Path(path).stat().st_mtime)
 
@@ -208,7 +208,7 @@ def apply_update(folder: str, sparql: str, base_iri: str | None, prologue: str,
 
     The caller validates what the update touched in the copy, then commits the same update to the store.
     """
-    from ..store import OxigraphStore
+    from newskg.stores.embedded import OxigraphStore
 
     scratch = OxigraphStore(Path(folder))
     try:
@@ -227,7 +227,7 @@ def apply_update(folder: str, sparql: str, base_iri: str | None, prologue: str,
 
 def apply_update_in_memory(nquads: str, sparql: str, base_iri: str | None) -> str:
     """Apply an update to an in-memory copy of the given quads; everything it holds afterwards, as N-Quads."""
-    from ..store import OxigraphStore
+    from newskg.stores.embedded import OxigraphStore
 
     scratch = OxigraphStore()
     try:

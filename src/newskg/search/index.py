@@ -27,8 +27,8 @@ from typing import Callable, Iterable, Protocol
 
 import tantivy
 
-from .. import vocab
-from ..errors import BadRequestError, StoreError
+from newskg.core import vocab
+from newskg.core.errors import BadRequestError, StoreError
 
 MAX_QUERY_CHARS = 500
 MAX_LIMIT = 1000

@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from .. import vocab
-from ..errors import BadRequestError, NotSupportedError
-from ..pages_data import Site, article_path
-from ..sparql import terms
-from .index import MAX_LIMIT, MAX_QUERY_CHARS, TYPES, Hit
+from newskg.core import vocab
+from newskg.core.errors import BadRequestError, NotSupportedError
+from newskg.web.page_data import Site, article_path
+from newskg.sparql import terms
+from newskg.search.index import MAX_LIMIT, MAX_QUERY_CHARS, TYPES, Hit
 
 LANGS = ("nl", "en")
 DEFAULT_LIMIT = 20

@@ -16,9 +16,9 @@ from typing import Callable
 
 import pyoxigraph as ox
 
-from .. import vocab
-from ..errors import BadRequestError, NewsKGError
-from .index import TextIndex
+from newskg.core import vocab
+from newskg.core.errors import BadRequestError, NewsKGError
+from newskg.search.index import TextIndex
 
 TEXT = vocab.TEXT
 SCORE = TEXT + "score"

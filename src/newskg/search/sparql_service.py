@@ -26,11 +26,11 @@ import re
 
 import pyoxigraph as ox
 
-from .. import vocab
-from ..errors import BadRequestError
-from ..sparql import terms
-from ..sparql.federation import Token, tokenize
-from .index import TYPES, TextIndex
+from newskg.core import vocab
+from newskg.core.errors import BadRequestError
+from newskg.sparql import terms
+from newskg.sparql.federation import Token, tokenize
+from newskg.search.index import TYPES, TextIndex
 
 SEARCH = vocab.TEXT + "search"
 MAX_ROWS = 50_000

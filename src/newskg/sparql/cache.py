@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from .federation import tokenize
+from newskg.sparql.federation import tokenize
 
 _VOLATILE = {"SERVICE", "RAND", "NOW", "UUID", "STRUUID", "BNODE"}
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from .. import vocab
-from ..redaction import shown_endpoint
-from ..store import Store
+from newskg.core import vocab
+from newskg.core.redaction import shown_endpoint
+from newskg.stores.interface import Store
 
 SD = vocab.SD
 VOID = vocab.VOID

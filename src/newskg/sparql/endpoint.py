@@ -13,11 +13,11 @@ from urllib.parse import unquote, urlsplit
 
 import pyoxigraph as ox
 
-from ..errors import NewsKGError, ResultTooLargeError, StoreError, UpstreamError, UpstreamTimeoutError
-from ..redaction import shown_endpoint
-from .formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
-from .protocol import QueryRequest
-from .results import SOLUTION_WRITERS
+from newskg.core.errors import NewsKGError, ResultTooLargeError, StoreError, UpstreamError, UpstreamTimeoutError
+from newskg.core.redaction import shown_endpoint
+from newskg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
+from newskg.sparql.protocol import QueryRequest
+from newskg.sparql.results import SOLUTION_WRITERS
 
 
 @dataclass

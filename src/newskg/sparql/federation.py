@@ -29,8 +29,8 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
-from ..errors import ForbiddenTargetError, QuerySyntaxError
-from ..redaction import shown_endpoint
+from newskg.core.errors import ForbiddenTargetError, QuerySyntaxError
+from newskg.core.redaction import shown_endpoint
 
 # Terminals of the SPARQL 1.1 grammar (§19.8), with spargebra's sets and its PEG (possessive) repetition.
 _PN_CHARS_BASE = (

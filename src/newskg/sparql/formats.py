@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..errors import NotAcceptableError, UnsupportedMediaTypeError
+from newskg.core.errors import NotAcceptableError, UnsupportedMediaTypeError
 
 
 @dataclass(frozen=True)

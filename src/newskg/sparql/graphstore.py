@@ -13,9 +13,9 @@ from email.policy import HTTP
 
 import pyoxigraph as ox
 
-from ..errors import ProtocolError
-from ..rdfio import parse_quads
-from .formats import format_for_media_type
+from newskg.core.errors import ProtocolError
+from newskg.core.rdfio import parse_quads
+from newskg.sparql.formats import format_for_media_type
 
 MULTIPART = "multipart/form-data"
 

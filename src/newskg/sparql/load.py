@@ -15,13 +15,13 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
-from ..egress.policy import EgressClient, service_policy
-from ..errors import ForbiddenTargetError, NewsKGError, UpstreamError
-from ..rdfio import parse_quads, quads_as_insert_data
-from ..redaction import shown_endpoint
-from .federation import RemoteTarget, remote_targets, target_refusal
-from .formats import EXTENSIONS, format_for_media_type
-from .terms import iri_text
+from newskg.egress.policy import EgressClient, service_policy
+from newskg.core.errors import ForbiddenTargetError, NewsKGError, UpstreamError
+from newskg.core.rdfio import parse_quads, quads_as_insert_data
+from newskg.core.redaction import shown_endpoint
+from newskg.sparql.federation import RemoteTarget, remote_targets, target_refusal
+from newskg.sparql.formats import EXTENSIONS, format_for_media_type
+from newskg.sparql.terms import iri_text
 
 NO_OPERATION = "INSERT DATA {}"
 _ACCEPT = (

@@ -7,8 +7,8 @@ levels: 0.9 s; 160 levels: 14 s, measured here). Real queries nest a dozen level
 
 from __future__ import annotations
 
-from ..errors import NestingTooDeepError
-from .federation import tokenize, unescape_codepoints
+from newskg.core.errors import NestingTooDeepError
+from newskg.sparql.federation import tokenize, unescape_codepoints
 
 _OPEN, _CLOSE = set("{(["), set("})]")
 

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 
-from ..errors import MethodNotAllowedError, ProtocolError, UnsupportedMediaTypeError
+from newskg.core.errors import MethodNotAllowedError, ProtocolError, UnsupportedMediaTypeError
 
 
 @dataclass

@@ -17,11 +17,11 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-from ..egress.policy import EgressClient, EgressPolicy
-from ..errors import (
+from newskg.egress.policy import EgressClient, EgressPolicy
+from newskg.core.errors import (
     EgressRefusedError, ForbiddenTargetError, NewsKGError, UpstreamError, UpstreamTimeoutError, UpstreamTooLargeError,
 )
-from .federation import remote_targets
+from newskg.sparql.federation import remote_targets
 
 _FORWARDED_HEADERS = ("content-type", "accept")
 _CALL = "newskg-call"  # the query parameter that tells which evaluation a call belongs to (not forwarded)

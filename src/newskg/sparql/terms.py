@@ -14,8 +14,8 @@ from typing import Iterable, Mapping, Union
 
 import pyoxigraph as ox
 
-from ..errors import ProtocolError
-from .federation import tokenize
+from newskg.core.errors import ProtocolError
+from newskg.sparql.federation import tokenize
 
 Term = Union[ox.NamedNode, ox.BlankNode, ox.Literal]
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import ProtocolError
-from .federation import tokenize
-from .terms import iri_text
+from newskg.core.errors import ProtocolError
+from newskg.sparql.federation import tokenize
+from newskg.sparql.terms import iri_text
 
 
 def apply_update_dataset(update: str, using_graphs: list[str], using_named_graphs: list[str]) -> str:

@@ -10,8 +10,8 @@ Offline wins over a mirror; a SERVICE naming the mirror itself is also answered 
 
 from __future__ import annotations
 
-from .. import vocab
-from .federation import normalise_endpoint, remote_targets
+from newskg.core import vocab
+from newskg.sparql.federation import normalise_endpoint, remote_targets
 
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
 

@@ -20,9 +20,9 @@ from typing import Callable
 
 import httpx
 
-from ..config import Settings
-from ..egress.policy import EgressClient, EgressPolicy, egress_private_hosts, user_agent
-from ..errors import EgressRefusedError, NewsKGError, UpstreamError, UpstreamTimeoutError, UpstreamTooLargeError
+from newskg.core.config import Settings
+from newskg.egress.policy import EgressClient, EgressPolicy, egress_private_hosts, user_agent
+from newskg.core.errors import EgressRefusedError, NewsKGError, UpstreamError, UpstreamTimeoutError, UpstreamTooLargeError
 
 WIKIDATA_API = "https://www.wikidata.org/w/api.php"
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"

@@ -7,8 +7,8 @@ import getpass
 import sys
 from pathlib import Path
 
-from ..errors import BadRequestError
-from ..project import find_project_dir
+from newskg.core.errors import BadRequestError
+from newskg.core.project import find_project_dir
 
 
 def _kg(args, **overrides):
@@ -20,7 +20,7 @@ def _project(kg) -> Path:
 
 
 def _client(kg):
-    from .client import WikidataClient
+    from newskg.wikidata.client import WikidataClient
 
     return WikidataClient.from_settings(kg.settings)
 
@@ -36,7 +36,7 @@ def _parse_choices(values: list[str]) -> dict[str, str]:
 
 
 def cmd_link(args: argparse.Namespace) -> int:
-    from . import links
+    from newskg.wikidata import links
 
     kg = _kg(args)
     try:
@@ -76,7 +76,7 @@ def cmd_link(args: argparse.Namespace) -> int:
 
 def _candidate(client, entity, qid: str):
     """The candidate for a chosen QID: one the search found, else one the query service confirms."""
-    from . import links
+    from newskg.wikidata import links
 
     for c in entity.candidates:
         if c.qid == qid:
@@ -101,7 +101,7 @@ def _prompt(entities):
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from . import snapshot
+    from newskg.wikidata import snapshot
 
     kg = _kg(args)
     try:
@@ -120,7 +120,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from . import export
+    from newskg.wikidata import export
 
     kg = _kg(args)
     try:

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from .. import vocab
-from ..sparql import terms
-from .links import QID
+from newskg.core import vocab
+from newskg.sparql import terms
+from newskg.wikidata.links import QID
 
 P = "http://www.wikidata.org/prop/"
 PS = P + "statement/"

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .. import vocab
-from ..errors import BadRequestError, NotFoundError
-from ..sparql import terms
-from .client import SearchHit, WikidataClient
+from newskg.core import vocab
+from newskg.core.errors import BadRequestError, NotFoundError
+from newskg.sparql import terms
+from newskg.wikidata.client import SearchHit, WikidataClient
 
 QID = re.compile(r"^Q[1-9][0-9]*$")
 LOOKUP_BASE = vocab.RESOURCE_BASE + "wikidata-lookup/"

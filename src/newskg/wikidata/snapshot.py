@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .. import vocab
-from .client import SparqlAnswer, WikidataClient, WikidataError
-from .links import QID
+from newskg.core import vocab
+from newskg.wikidata.client import SparqlAnswer, WikidataClient, WikidataError
+from newskg.wikidata.links import QID
 
 SNAPSHOT_GRAPH = vocab.WIKIDATA_SNAPSHOT_GRAPH
 WIKIPEDIA_GRAPH = vocab.GRAPH_BASE + "snapshot-wikipedia"

@@ -18,17 +18,19 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.term import URIRef
 
-from . import assertions, vocab
-from .context import context_of, mentioned_iris, stored_context
-from .errors import BadRequestError, ConflictError, InconsistencyError, NotFoundError
-from .ontology import load_ontology, ontology_path
-from .sandbox import tasks
-from .rdfio import from_rdflib, quads_as_insert_data, quads_to_dataset, to_rdflib
-from .sparql import terms
-from .sparql.update import MAX_TOUCHED_SUBJECTS, touched_subjects, update_shape
-from .reasoning import entailments
-from .store import OxigraphStore
-from .validation import load_shapes
+from newskg.writes import assertions
+
+from newskg.core import vocab
+from newskg.writes.context import context_of, mentioned_iris, stored_context
+from newskg.core.errors import BadRequestError, ConflictError, InconsistencyError, NotFoundError
+from newskg.core.ontology import load_ontology, ontology_path
+from newskg.sandbox import tasks
+from newskg.core.rdfio import from_rdflib, quads_as_insert_data, quads_to_dataset, to_rdflib
+from newskg.sparql import terms
+from newskg.sparql.update import MAX_TOUCHED_SUBJECTS, touched_subjects, update_shape
+from newskg.writes.reasoning import entailments
+from newskg.stores.embedded import OxigraphStore
+from newskg.writes.validation import load_shapes
 
 INFERENCE_MODES = ("none", "rdfs", "owlrl")
 _W3C = ("http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2000/01/rdf-schema#",
@@ -130,7 +132,7 @@ class WriteGate:
     # --- shapes and ontology ------------------------------------------------------------------------
     def shapes(self) -> tuple[rdflib.Graph, str]:
         """The project's shapes and their version (a digest of the file), parsed once per file version."""
-        from .validation import find_shapes_file
+        from newskg.writes.validation import find_shapes_file
 
         path = find_shapes_file()
         mtime = path.stat().st_mtime

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from ..errors import ProtocolError
-from ..sparql.protocol import checked_iri
-from ..sparql.formats import DATASET_FORMATS, GRAPH_FORMATS, negotiate
-from ..sparql.graphstore import graph_store_body, is_dataset_body, new_graph_iri
-from . import openapi
-from .auth import require_writer
-from .body import read_body
+from newskg.core.errors import ProtocolError
+from newskg.sparql.protocol import checked_iri
+from newskg.sparql.formats import DATASET_FORMATS, GRAPH_FORMATS, negotiate
+from newskg.sparql.graphstore import graph_store_body, is_dataset_body, new_graph_iri
+from newskg.web import openapi
+from newskg.web.auth import require_writer
+from newskg.web.body import read_body
 
 router = APIRouter()
 

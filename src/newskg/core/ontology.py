@@ -7,8 +7,8 @@ from pathlib import Path
 
 import rdflib
 
-from .config import Settings
-from .project import find_project_dir
+from newskg.core.config import Settings
+from newskg.core.project import find_project_dir
 
 
 def ontology_path(settings: Settings | None = None) -> Path:

@@ -22,8 +22,8 @@ import rdflib
 from rdflib.namespace import OWL, RDF
 from rdflib.term import BNode, Literal, URIRef
 
-from .errors import NewsKGError
-from .rdfio import from_rdflib
+from newskg.core.errors import NewsKGError
+from newskg.core.rdfio import from_rdflib
 
 ENGINES = ("auto", "owlrl", "reasonable")
 _OWLRL_ERROR_NS = "http://www.daml.org/2002/03/agents/agent-ont#"

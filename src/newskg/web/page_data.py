@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import vocab
-from .errors import NotFoundError
-from .ingest import claims as claim_sheet
-from .sparql import terms
+from newskg.core import vocab
+from newskg.core.errors import NotFoundError
+from newskg.ingest import claims as claim_sheet
+from newskg.sparql import terms
 
 # Prefixes used to show IRIs compactly (ours first, then a few common ones the pages meet).
 DISPLAY_PREFIXES: dict[str, str] = {**vocab.PREFIXES, "void": vocab.VOID, "sd": vocab.SD}

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from ..sparql.endpoint import answer_graph
-from ..sparql.load import inline_loads
-from ..sparql.protocol import DescriptionRequest, QueryRequest, parse_request
-from ..sparql.update import apply_update_dataset
-from . import openapi
-from .auth import require_writer
-from .body import read_body
+from newskg.sparql.endpoint import answer_graph
+from newskg.sparql.load import inline_loads
+from newskg.sparql.protocol import DescriptionRequest, QueryRequest, parse_request
+from newskg.sparql.update import apply_update_dataset
+from newskg.web import openapi
+from newskg.web.auth import require_writer
+from newskg.web.body import read_body
 
 router = APIRouter()
 

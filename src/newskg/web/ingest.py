@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from ..ingest import actors, intake
-from .auth import require_writer
-from .body import read_body
+from newskg.ingest import actors, intake
+from newskg.web.auth import require_writer
+from newskg.web.body import read_body
 
 router = APIRouter()
 

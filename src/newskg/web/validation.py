@@ -6,12 +6,12 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from ..errors import PayloadTooLargeError, ProtocolError
-from ..sandbox.tasks import ShapesInput
-from ..sparql.protocol import optional_flag, checked_iri
-from ..sparql.formats import Format, format_for_media_type, negotiate
-from . import openapi
-from .body import read_body
+from newskg.core.errors import PayloadTooLargeError, ProtocolError
+from newskg.sandbox.tasks import ShapesInput
+from newskg.sparql.protocol import optional_flag, checked_iri
+from newskg.sparql.formats import Format, format_for_media_type, negotiate
+from newskg.web import openapi
+from newskg.web.body import read_body
 
 router = APIRouter()
 

@@ -10,8 +10,8 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.term import BNode, Literal, URIRef
 
-from .errors import RdfSyntaxError, UnsupportedMediaTypeError
-from .sparql.formats import format_for_path
+from newskg.core.errors import RdfSyntaxError, UnsupportedMediaTypeError
+from newskg.sparql.formats import format_for_path
 
 
 def to_rdflib(term):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
-from ..assertions import checked_id
-from ..sparql.formats import format_for_media_type
-from . import openapi
-from .auth import require_writer
-from .body import read_body
+from newskg.writes.assertions import checked_id
+from newskg.sparql.formats import format_for_media_type
+from newskg.web import openapi
+from newskg.web.auth import require_writer
+from newskg.web.body import read_body
 
 router = APIRouter()
 

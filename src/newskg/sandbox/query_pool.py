@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from .egress.policy import EgressPolicy, service_policy
-from .errors import MemoryLimitError, NewsKGError, OverloadedError, QueryTimeoutError, StoreError
-from .sparql.endpoint import Answer, answer_query
-from .sandbox.processes import WorkerProcesses
-from .sparql.protocol import QueryRequest
+from newskg.egress.policy import EgressPolicy, service_policy
+from newskg.core.errors import MemoryLimitError, NewsKGError, OverloadedError, QueryTimeoutError, StoreError
+from newskg.sparql.endpoint import Answer, answer_query
+from newskg.sandbox.processes import WorkerProcesses
+from newskg.sparql.protocol import QueryRequest
 
-log = logging.getLogger("newskg.querypool")
+log = logging.getLogger("newskg.sandbox.query_pool")
 _CONTEXT = multiprocessing.get_context("spawn")
 
 
@@ -43,13 +43,13 @@ def _worker_main(
     conn: Connection, store_path: str, federation: FederationPolicy | None = None, memory_bytes: int | None = None,
     text_folder: str | None = None,
 ) -> None:
-    from .sandbox.limits import start_worker_process
+    from newskg.sandbox.limits import start_worker_process
 
     start_worker_process(memory_bytes)  # die with the server; a query that needs more memory fails, not the machine
-    from .search.index import TextIndex
-    from .search.sparql_functions import calls_text_functions, functions_for_query
-    from .sparql.service_proxy import ServiceProxy
-    from .store import OxigraphStore
+    from newskg.search.index import TextIndex
+    from newskg.search.sparql_functions import calls_text_functions, functions_for_query
+    from newskg.sparql.service_proxy import ServiceProxy
+    from newskg.stores.embedded import OxigraphStore
 
     store, opened_generation = None, -1
     text_index, text_generation = None, -1  # opened read-only at the first query that calls text:score/text:match

@@ -18,10 +18,10 @@ from pathlib import Path
 
 from fastapi import Request
 
-from ..config import Settings
-from ..errors import StoreError, UnauthorizedError
+from newskg.core.config import Settings
+from newskg.core.errors import StoreError, UnauthorizedError
 
-log = logging.getLogger("newskg.http")
+log = logging.getLogger("newskg.web")
 
 WRITER_ID_KEY_FILE = "writer-id.key"
 

@@ -18,12 +18,12 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from . import vocab
-from .assertions import ASSERTIONS_GRAPH
-from .rdfio import parse_quads, quads_as_insert_data
-from .sparql import terms
-from .sparql.formats import format_for_path
-from .store import OxigraphStore
+from newskg.core import vocab
+from newskg.writes.assertions import ASSERTIONS_GRAPH
+from newskg.core.rdfio import parse_quads, quads_as_insert_data
+from newskg.sparql import terms
+from newskg.sparql.formats import format_for_path
+from newskg.stores.embedded import OxigraphStore
 
 log = logging.getLogger("newskg")
 

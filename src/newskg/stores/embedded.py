@@ -1,25 +1,18 @@
-"""The store interface and its embedded engine. Only this module imports pyoxigraph's Store.
-
-A remote SPARQL 1.1 store (Virtuoso, Fuseki, GraphDB, QLever) can take the embedded store's place by
-implementing :class:`Store`; nothing above this module knows which engine answers.
-"""
+"""The embedded engine: pyoxigraph's transactional store on disk. Only this module imports pyoxigraph's Store."""
 
 from __future__ import annotations
 
 import contextlib
 import re
 import time
-from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable, Mapping
+from typing import Callable, Iterable
 
 import pyoxigraph as ox
 
-from .errors import QuerySyntaxError, RdfSyntaxError, StoreError, UpdateFailedError
-from .sparql.terms import Term, iri
-
-Bindings = Mapping[str, Term]
+from newskg.core.errors import QuerySyntaxError, RdfSyntaxError, StoreError, UpdateFailedError
+from newskg.sparql.terms import iri
+from newskg.stores.interface import QueryResult, Store
 
 _QUERY_POSITION = re.compile(r"error at (\d+):(\d+)")
 _UNKNOWN_FUNCTION = re.compile(r"^The custom function <([^>]*)> is not supported$")
@@ -29,79 +22,6 @@ MAX_UNKNOWN_FUNCTIONS = 16
 def _unknown_function(*_arguments):
     """An extension function this engine does not have: per SPARQL 1.1 (17.6) its call is an error, so unbound."""
     return None
-
-
-@dataclass
-class QueryResult:
-    """The answer to a query: SELECT solutions, an ASK boolean, or CONSTRUCT/DESCRIBE triples."""
-
-    kind: str  # "solutions" | "boolean" | "graph"
-    engine_result: object
-
-    @property
-    def boolean(self) -> bool:
-        return bool(self.engine_result)
-
-    @property
-    def variables(self) -> list[str]:
-        return [v.value for v in self.engine_result.variables] if self.kind == "solutions" else []
-
-    def serialize(self, engine_format, output: BinaryIO | None = None) -> bytes | None:
-        """Serialize in the engine's result or RDF format; to `output` if given, else as bytes."""
-        try:
-            return self.engine_result.serialize(output, format=engine_format)
-        except (OSError, RuntimeError, ValueError) as exc:
-            raise StoreError(f"query evaluation failed: {exc}") from exc
-
-    def rows(self) -> list[dict[str, object]]:  # for small internal queries
-        """SELECT solutions as dicts of variable name to pyoxigraph term (unbound variables left out)."""
-        names = self.variables
-        out = []
-        try:
-            for solution in self.engine_result:  # evaluated lazily: a SERVICE call can fail here
-                out.append({name: solution[name] for name in names if solution[name] is not None})
-        except (OSError, RuntimeError, ValueError) as exc:
-            raise StoreError(f"query evaluation failed: {exc}") from exc
-        return out
-
-
-class Store(ABC):
-    """What the knowledge graph needs from a quad store."""
-
-    @abstractmethod
-    def query(
-        self,
-        sparql: str,
-        *,
-        default_graphs: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-        union_default_graph: bool = False,
-        base_iri: str | None = None,
-        bindings: Bindings | None = None,
-    ) -> QueryResult:
-        """Evaluate a query; `bindings` (variable name to term) are substituted as SEP-0007 defines, and each bound
-        variable must be in the SELECT projection."""
-
-    @abstractmethod
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None: ...
-
-    @abstractmethod
-    def load(self, data: bytes | str, rdf_format, *, graph: str | None = None, base_iri: str | None = None) -> None: ...
-
-    @abstractmethod
-    def bulk_load_file(self, path: Path, rdf_format, *, graph: str | None = None, wrap: Callable | None = None) -> None: ...
-
-    @abstractmethod
-    def dump(self, output: BinaryIO, rdf_format, *, graph: str | None = None) -> None: ...
-
-    @abstractmethod
-    def triple_counts(self) -> dict[str, int]: ...
-
-    @abstractmethod
-    def has_graph(self, graph: str) -> bool: ...
-
-    @abstractmethod
-    def close(self) -> None: ...
 
 
 def _node(graph: str):

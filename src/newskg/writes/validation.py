@@ -62,7 +62,7 @@ from rdflib.namespace import RDF, SH, XSD
 from rdflib.plugins.sparql import prepareQuery
 
 from newskg.egress.guard import no_network
-from newskg.errors import NewsKGError, ShapesRejectedError
+from newskg.core.errors import NewsKGError, ShapesRejectedError
 
 NKGSH = rdflib.Namespace("https://w3id.org/newskg/shapes#")
 GRAPH_TRIPLE_COUNT = NKGSH.graphTripleCount

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from ..errors import BadRequestError, UnsupportedMediaTypeError
-from ..reconcile import service
-from .body import read_body
+from newskg.core.errors import BadRequestError, UnsupportedMediaTypeError
+from newskg.reconcile import service
+from newskg.web.body import read_body
 
 router = APIRouter()
 

@@ -13,9 +13,9 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.term import URIRef
 
-from .rdfio import to_rdflib
-from .sparql.terms import iri_list, is_iri
-from .store import Store
+from newskg.core.rdfio import to_rdflib
+from newskg.sparql.terms import iri_list, is_iri
+from newskg.stores.interface import Store
 
 MAX_NODES = 2_000
 _CHUNK = 200

@@ -10,10 +10,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import BadRequestError, NewsKGError, UnauthorizedError
-from ..redaction import without_credentials
+from newskg.core.errors import BadRequestError, NewsKGError, UnauthorizedError
+from newskg.core.redaction import without_credentials
 
-log = logging.getLogger("newskg.http")
+log = logging.getLogger("newskg.web")
 
 
 def error_response(error: NewsKGError) -> JSONResponse:

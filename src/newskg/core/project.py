@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .config import Settings
-from .errors import StoreError
+from newskg.core.config import Settings
+from newskg.core.errors import StoreError
 
 
 def find_project_dir(settings: Settings) -> Path:

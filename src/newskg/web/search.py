@@ -6,11 +6,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from markupsafe import Markup
 
-from ..errors import NewsKGError
-from ..pages_data import Site
-from ..search import results
-from ..sparql.formats import Format, negotiate
-from .pages import HTML, templates
+from newskg.core.errors import NewsKGError
+from newskg.web.page_data import Site
+from newskg.search import results
+from newskg.sparql.formats import Format, negotiate
+from newskg.web.pages import HTML, templates
 
 router = APIRouter()
 

@@ -7,11 +7,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from .. import __version__
-from ..config import Settings
-from ..kg import KnowledgeGraph
-from . import assertions, health, ingest, pages, reconcile, search, sparql, store, validation
-from .errors import add_error_handlers
+from newskg import __version__
+from newskg.core.config import Settings
+from newskg.kg import KnowledgeGraph
+from newskg.web import assertions, health, ingest, pages, reconcile, search, sparql, store, validation
+from newskg.web.errors import add_error_handlers
 
 
 def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = None) -> FastAPI:

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 import rdflib
 
-from . import vocab
-from .errors import NotFoundError, ShaclViolationError
-from .rdfio import parse_quads, quads_as_insert_data, quads_to_dataset
-from .sparql import terms
+from newskg.core import vocab
+from newskg.core.errors import NotFoundError, ShaclViolationError
+from newskg.core.rdfio import parse_quads, quads_as_insert_data, quads_to_dataset
+from newskg.sparql import terms
 
 ASSERTIONS_GRAPH = vocab.GRAPH_BASE + "assertions"
 ASSERTION_BASE = vocab.RESOURCE_BASE + "assertion/"

@@ -14,14 +14,16 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from .. import pages_data, vocab
-from ..errors import NotFoundError
-from ..project import find_project_dir
-from ..sparql.formats import GRAPH_FORMATS, Format, negotiate
+from newskg.web import page_data as pages_data
+
+from newskg.core import vocab
+from newskg.core.errors import NotFoundError
+from newskg.core.project import find_project_dir
+from newskg.sparql.formats import GRAPH_FORMATS, Format, negotiate
 
 router = APIRouter()
 
-PACKAGE = Path(__file__).resolve().parents[1]
+PACKAGE = Path(__file__).resolve().parent  # newskg/web: static/ and templates/ beside the routers
 STATIC = PACKAGE / "static"
 templates = Jinja2Templates(directory=str(PACKAGE / "templates"))
 

@@ -2,7 +2,7 @@
 
 Queries use the SPARQL 1.1 Protocol (https://www.w3.org/TR/sparql11-protocol/): a form POST with
 ``default-graph-uri`` / ``named-graph-uri``, asking for SPARQL JSON results (SELECT, ASK) or N-Triples (CONSTRUCT,
-DESCRIBE). The answers are parsed by pyoxigraph into the same :class:`~newskg.store.QueryResult` the embedded store
+DESCRIBE). The answers are parsed by pyoxigraph into the same :class:`~newskg.stores.embedded.QueryResult` the embedded store
 returns, so everything above the store (the endpoint, the gate, validation, reasoning) runs unchanged. Updates are
 form POSTs to the update endpoint; graph reads and loads use the Graph Store Protocol
 (https://www.w3.org/TR/sparql11-http-rdf-update/) when its URL is configured, else SPARQL.
@@ -32,10 +32,10 @@ from typing import BinaryIO, Callable, Iterable, Iterator
 import httpx
 import pyoxigraph as ox
 
-from . import __version__
-from .errors import QuerySyntaxError, QueryTimeoutError, RdfSyntaxError, StoreError
-from .sparql.terms import iri, iri_text, substitute
-from .store import QueryResult, Store
+from newskg import __version__
+from newskg.core.errors import QuerySyntaxError, QueryTimeoutError, RdfSyntaxError, StoreError
+from newskg.sparql.terms import iri, iri_text, substitute
+from newskg.stores.interface import QueryResult, Store
 
 VIRTUOSO_DEFAULT_GRAPH = "urn:x-newskg:default-graph"
 VIRTUOSO_SYSTEM_GRAPHS = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from ..errors import PayloadTooLargeError
+from newskg.core.errors import PayloadTooLargeError
 
 
 async def read_body(request: Request) -> bytes:
