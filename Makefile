@@ -1,7 +1,7 @@
 # Two set-up commands on a fresh machine (Python 3.11+ and make):
 #   make serve   installs everything into .venv and starts the service on http://127.0.0.1:8000
-#   make test    installs everything (Python packages into .venv; Chromium and Virtuoso with apt-get when root)
-#                and runs the whole test suite
+#   make test    installs everything (Python packages into .venv; Chromium, Virtuoso and Jena with apt-get when root;
+#                Comunica with npm into tests/clients/js) and runs the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -22,6 +22,7 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	bash .ci/system-packages
+	bash .ci/node-clients
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -52,7 +52,9 @@ def _count(store: Store, sparql: str) -> int:
 def service_description(store: Store, endpoint: str, *, write_enabled: bool, allowed_services: list[str]) -> list:
     """Triples describing the endpoint: languages, formats, features and the default dataset."""
     out = _Triples()
-    service = ox.NamedNode(endpoint + "#service")
+    # A blank node, as in the Service Description's own examples: a client that keeps only the triples about the URL it
+    # fetched or about blank nodes (Comunica's SPARQL-service detection) then finds sd:endpoint whatever URL it fetched.
+    service = ox.BlankNode()
     out.add(service, RDF_TYPE, ox.NamedNode(SD + "Service"))
     out.add(service, SD + "endpoint", ox.NamedNode(endpoint))
     out.add(service, SD + "supportedLanguage", ox.NamedNode(SD + "SPARQL11Query"))
