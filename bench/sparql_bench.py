@@ -1,6 +1,11 @@
-"""Benchmark newskg's SPARQL endpoint against the Oxigraph server and rdflib-endpoint, on loopback, in one run.
+"""Benchmark newskg's SPARQL endpoint against the Oxigraph server, rdflib-endpoint and Virtuoso, on loopback, in one run.
 
     python bench/sparql_bench.py --triples 100000 --seed 42 --connections 1,8 --duration 20
+    python bench/sparql_bench.py --triples 1m --connections 8 --engines virtuoso,newskg-virtuoso
+
+Engines: newskg (embedded pyoxigraph store), oxigraph, rdflib-endpoint, virtuoso (Debian's `virtuoso-t` queried
+directly at /sparql) and newskg-virtuoso (newskg with NEWSKG_STORE_KIND=sparql in front of that same Virtuoso).
+newskg's result cache is off for every newskg variant (NEWSKG_RESULT_CACHE_BYTES=0; --result-cache-bytes).
 
 For each engine in turn: load the same synthetic corpus (bench/corpus.py, generated once and reused), start the
 server on a free 127.0.0.1 port, poll it until it answers, answer a fixed set of check queries (compared across
@@ -30,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
+from typing import ClassVar
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -40,7 +46,14 @@ import query_mix  # noqa: E402
 OUT = HERE / "out"
 BIN = Path(sys.executable).parent
 ACCEPT = "application/sparql-results+json"
-TARGETS = {"throughput_vs_oxigraph": 0.7, "throughput_vs_rdflib_endpoint": 20.0, "lookup_p99_ms": 100.0}
+TARGETS = {"throughput_vs_oxigraph": 0.7, "throughput_vs_rdflib_endpoint": 20.0, "lookup_p99_ms": 100.0,
+           "throughput_newskg_virtuoso_vs_virtuoso": 0.8}
+# Query kinds whose rows are compared as sets, not multisets, and why (in the JSON and the printed table).
+SET_COMPARED = {
+    "f_subclass": "Virtuoso 7.2 answers `?e a/rdfs:subClassOf* nkg:Event` with one row per route through the class "
+                  "hierarchy (a class reaching nkg:Event by two routes gives each of its events twice), where SPARQL "
+                  "1.1 and the other engines give one row per type; rows are compared as sets.",
+}
 
 
 # --- servers ---------------------------------------------------------------------------------------------------
@@ -66,6 +79,23 @@ def tree_rss_mb(pid: int) -> float:
     return round(total / 1024, 1)
 
 
+def tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and all its live descendants (Linux /proc)."""
+    total, todo, tick = 0.0, [pid], os.sysconf("SC_CLK_TCK")
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
 @dataclass
 class Engine:
     """One SPARQL server: how to load the corpus, how to start it, and where its query endpoint is."""
@@ -80,6 +110,7 @@ class Engine:
     notes: list[str] = field(default_factory=list)
 
     path = "/sparql"
+    params: ClassVar[dict] = {}  # added to every query's URL
 
     def env(self) -> dict:
         return dict(os.environ)
@@ -116,10 +147,12 @@ class Engine:
 
 
 class Newskg(Engine):
-    """Our service: `newskg load FILE --store DIR`, then `newskg serve --store DIR`, no seed data."""
+    """Our service: `newskg load FILE --store DIR`, then `newskg serve --store DIR`, no seed data, no result cache."""
+
+    result_cache_bytes = 0  # set from --result-cache-bytes; the issue's comparisons are with the cache off
 
     def env(self) -> dict:
-        return {**os.environ, "NEWSKG_LOAD_SEED": "false"}
+        return {**os.environ, "NEWSKG_LOAD_SEED": "false", "NEWSKG_RESULT_CACHE_BYTES": str(self.result_cache_bytes)}
 
     def load(self, corpus_file: Path) -> None:
         store = self.workdir / "store"
@@ -167,7 +200,210 @@ class RdflibEndpoint(Engine):
                 "--port", str(self.port)]
 
 
-ENGINES = {"newskg": Newskg, "oxigraph": OxigraphServer, "rdflib-endpoint": RdflibEndpoint}
+# --- Virtuoso: one server per run, shared by `virtuoso` and `newskg-virtuoso` --------------------------------------
+VIRTUOSO_DEFAULT_GRAPH = "urn:x-newskg:default-graph"  # newskg's default graph on Virtuoso (its dialect)
+VIRTUOSO_SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#",
+                          "http://localuriqaserver/sparql", "http://www.w3.org/2002/07/owl#")
+# As tests/remote/virtuoso.py, sized for a benchmark: 1.3 GB of buffers (the 2 GB line of Debian's virtuoso.ini),
+# room for 8 keep-alive clients plus newskg's pool, no execution-time limit (with one, Virtuoso's "anytime"
+# queries may return partial answers), and results up to 1M rows.
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile       = {dir}/virtuoso.db
+ErrorLogFile       = {dir}/virtuoso.log
+LockFile           = {dir}/virtuoso.lck
+TransactionFile    = {dir}/virtuoso.trx
+xa_persistent_file = {dir}/virtuoso.pxa
+ErrorLogLevel      = 7
+FileExtend         = 200
+MaxCheckpointRemap = 2000
+Striping           = 0
+TempStorage        = TempDatabase
+
+[TempDatabase]
+DatabaseFile       = {dir}/virtuoso-temp.db
+TransactionFile    = {dir}/virtuoso-temp.trx
+MaxCheckpointRemap = 2000
+Striping           = 0
+
+[Parameters]
+ServerPort               = 127.0.0.1:{sql_port}
+DisableUnixSocket        = 1
+MaxClientConnections     = 20
+CheckpointInterval       = 60
+CaseMode                 = 2
+DirsAllowed              = ., {dir}, {corpus_dir}
+NumberOfBuffers          = 170000
+MaxDirtyBuffers          = 130000
+MaxQueryMem              = 2G
+ThreadsPerQuery          = 2
+AsyncQueueMaxThreads     = 10
+
+[HTTPServer]
+ServerPort                  = 127.0.0.1:{http_port}
+ServerRoot                  = {dir}/vsp
+MaxClientConnections        = 20
+ServerThreads               = 20
+MaxKeepAlives               = 20
+KeepAliveTimeout            = 60
+Charset                     = UTF-8
+EnabledGzipContent          = 0
+
+[SPARQL]
+ResultSetMaxRows           = 1000000
+MaxQueryCostEstimationTime = 0
+MaxQueryExecutionTime      = 0
+"""
+
+
+class VirtuosoBackend:
+    """Debian's Virtuoso (`virtuoso-t`, package virtuoso-opensource) over a fresh database in `folder`, on free
+    loopback ports, the corpus bulk-loaded once (`ld_dir` + `rdf_loader_run`, then `checkpoint`) in the layout of
+    newskg's `virtuoso` dialect: the corpus's default graph in the graph urn:x-newskg:default-graph, each claim graph
+    under its own IRI. Both Virtuoso engines of a run query this one server, one after the other."""
+
+    def __init__(self, folder: Path, ready_timeout_s: float, cpus: set[int] | None = None):
+        self.folder = folder
+        self.ready_timeout_s = ready_timeout_s
+        self.cpus = cpus  # pin virtuoso-t to these CPUs (None: wherever the scheduler puts it)
+        self.proc: subprocess.Popen | None = None
+        self.http_port = self.sql_port = 0
+        self.load_s: float | None = None
+        self.ready_s: float | None = None
+        self.loaded_triples: int | None = None
+        self.version = ""
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def isql(self, sql: str, timeout_s: float = 3600) -> str:
+        """SQL as dba (a fresh database's password is dba), through Debian's `isql-vt`."""
+        done = subprocess.run(["isql-vt", f"127.0.0.1:{self.sql_port}", "dba", "dba", f"exec={sql}"],
+                              capture_output=True, text=True, timeout=timeout_s)
+        if done.returncode != 0 or "*** Error" in done.stdout + done.stderr:
+            raise RuntimeError(f"isql {sql[:80]!r} failed: {done.stdout[-1500:]}\n{done.stderr[-1500:]}")
+        return done.stdout
+
+    def ensure(self, corpus_file: Path, manifest: dict) -> None:
+        """Start the server and load the corpus, unless done already in this run."""
+        if self.proc is not None:
+            return
+        if not (shutil.which("virtuoso-t") and shutil.which("isql-vt")):
+            raise RuntimeError("virtuoso-t / isql-vt not found: apt-get install virtuoso-opensource")
+        shutil.rmtree(self.folder, ignore_errors=True)
+        (self.folder / "vsp").mkdir(parents=True)
+        self.sql_port, self.http_port = free_port(), free_port()
+        ini = self.folder / "virtuoso.ini"
+        ini.write_text(VIRTUOSO_INI.format(dir=self.folder, sql_port=self.sql_port, http_port=self.http_port,
+                                           corpus_dir=corpus_file.resolve().parent))
+        started = time.perf_counter()
+        with open(self.folder / "stdout.log", "wb") as log:
+            cpus = self.cpus
+            self.proc = subprocess.Popen(["virtuoso-t", "+foreground", "+configfile", str(ini)], cwd=self.folder,
+                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                         preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
+        probe = VirtuosoDirect("virtuoso-start", self.folder)
+        probe.backend, probe.proc, probe.port, probe.log = self, self.proc, self.http_port, self.folder / "virtuoso.log"
+        wait_ready(probe, self.ready_timeout_s)
+        self.ready_s = time.perf_counter() - started
+        self.version = next((line.strip() for line in self.isql("select sys_stat('st_dbms_ver')").splitlines()
+                             if line.strip().startswith("07.") or line.strip().startswith("08.")), "")
+        started = time.perf_counter()
+        corpus_dir = str(corpus_file.resolve().parent).replace("'", "''")
+        self.isql(f"ld_dir('{corpus_dir}', '{corpus_file.name}', '{VIRTUOSO_DEFAULT_GRAPH}')")
+        self.isql("rdf_loader_run()")
+        self.isql("checkpoint")
+        self.load_s = time.perf_counter() - started
+        errors = self.isql("select ll_file, ll_error from DB.DBA.LOAD_LIST where ll_error is not null")
+        if "0 Rows" not in errors:
+            raise RuntimeError(f"Virtuoso's bulk loader reported errors:\n{errors[-2000:]}")
+        self.loaded_triples = self.count_triples()
+        if self.loaded_triples != manifest["triples"]:
+            raise RuntimeError(f"Virtuoso holds {self.loaded_triples} triples of the corpus, expected {manifest['triples']}")
+
+    def count_triples(self) -> int:
+        """The corpus's triples as loaded: our default graph plus every named graph but Virtuoso's own."""
+        excluded = ", ".join(f"<{g}>" for g in (VIRTUOSO_DEFAULT_GRAPH, *VIRTUOSO_SYSTEM_GRAPHS))
+        query = ("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION "
+                 f"{{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({excluded})) }} }}")
+        target = "/sparql?" + urllib.parse.urlencode({"query": query, "default-graph-uri": VIRTUOSO_DEFAULT_GRAPH})
+        conn = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=600)
+        try:
+            conn.request("GET", target, headers={"Accept": ACCEPT})
+            response = conn.getresponse()
+            body = response.read()
+        finally:
+            conn.close()
+        if response.status != 200:
+            raise RuntimeError(f"counting Virtuoso's triples failed: {response.status} {body[:300]!r}")
+        return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=15)
+
+
+class VirtuosoDirect(Engine):
+    """Virtuoso queried directly at its /sparql endpoint, with `default-graph-uri=urn:x-newskg:default-graph` (the
+    same dataset newskg's virtuoso dialect asks for; without it Virtuoso's default graph is the union of all graphs).
+    The query text is sent as is."""
+
+    backend: VirtuosoBackend
+    manifest: dict
+    params: ClassVar[dict] = {"default-graph-uri": VIRTUOSO_DEFAULT_GRAPH}
+
+    def load(self, corpus_file: Path) -> None:
+        self.backend.ensure(corpus_file, self.manifest)
+        self.load_s = self.backend.load_s
+        self.notes.append(f"one Virtuoso ({self.backend.version}) for the run, shared with the other Virtuoso engine; "
+                          f"load s is its bulk load of {self.backend.loaded_triples:,} triples (ld_dir + "
+                          "rdf_loader_run + checkpoint), ready s the start of virtuoso-t")
+
+    def start(self, corpus_file: Path, ready_timeout_s: float) -> None:
+        self.proc, self.port = self.backend.proc, self.backend.http_port
+        self.log = self.backend.folder / "virtuoso.log"
+        wait_ready(self, ready_timeout_s)
+        self.ready_s = self.backend.ready_s
+
+    def stop(self) -> None:  # the backend is stopped at the end of the run
+        pass
+
+
+class NewskgVirtuoso(Newskg):
+    """newskg serving from the same Virtuoso: NEWSKG_STORE_KIND=sparql, dialect virtuoso, the endpoints of the
+    test suite's settings (tests/remote/conftest.py), no seed data, no result cache."""
+
+    backend: VirtuosoBackend
+    manifest: dict
+
+    def env(self) -> dict:
+        url = self.backend.url
+        return {**super().env(), "NEWSKG_STORE_KIND": "sparql", "NEWSKG_REMOTE_DIALECT": "virtuoso",
+                "NEWSKG_REMOTE_QUERY_URL": url + "/sparql", "NEWSKG_REMOTE_UPDATE_URL": url + "/sparql-auth",
+                "NEWSKG_REMOTE_STORE_URL": url + "/sparql-graph-crud-auth", "NEWSKG_REMOTE_USER": "dba",
+                "NEWSKG_REMOTE_PASSWORD": "dba"}
+
+    def load(self, corpus_file: Path) -> None:
+        self.backend.ensure(corpus_file, self.manifest)
+        self.load_s = self.backend.load_s
+        self.notes.append(f"serves from the run's Virtuoso ({self.backend.version}); load s is Virtuoso's bulk load")
+
+    def command(self, corpus_file: Path) -> list[str]:
+        return [str(BIN / "newskg"), "serve", "--store", str(self.workdir / "unused-store"), "--host", "127.0.0.1",
+                "--port", str(self.port), "--log-level", "warning"]
+
+
+ENGINES = {"newskg": Newskg, "oxigraph": OxigraphServer, "rdflib-endpoint": RdflibEndpoint,
+           "virtuoso": VirtuosoDirect, "newskg-virtuoso": NewskgVirtuoso}
+VIRTUOSO_ENGINES = ("virtuoso", "newskg-virtuoso")
+NEWSKG_ENGINES = ("newskg", "newskg-virtuoso")
 
 
 # --- HTTP client -----------------------------------------------------------------------------------------------
@@ -179,7 +415,7 @@ class Client:
         self.conn: http.client.HTTPConnection | None = None
 
     def query(self, text: str) -> tuple[int, bytes]:
-        target = f"{self.engine.path}?{urllib.parse.urlencode({'query': text})}"
+        target = f"{self.engine.path}?{urllib.parse.urlencode({'query': text, **self.engine.params})}"
         for attempt in (0, 1):
             if self.conn is None:
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.engine.port, timeout=self.timeout_s)
@@ -292,7 +528,11 @@ def compare_checks(results: dict[str, list[dict]], checks: list[tuple[str, str]]
     out = []
     names = list(results)
     for i, (kind, text) in enumerate(checks):
-        entry = {"kind": kind, "index": i, "rows": {}, "same_values": True}
+        entry = {"kind": kind, "index": i, "rows": {}, "same_values": True,
+                 "compared_as": "set" if kind in SET_COMPARED else "multiset"}
+        if kind in SET_COMPARED:
+            entry["why_set"] = SET_COMPARED[kind]
+            entry["distinct_rows"] = {}
         reference = None
         for name in names:
             answer = results[name][i]
@@ -300,13 +540,17 @@ def compare_checks(results: dict[str, list[dict]], checks: list[tuple[str, str]]
                 entry["rows"][name] = f"error: {answer.get('status')} {answer.get('error', '')[:200]}"
                 entry["same_values"] = False
                 continue
-            entry["rows"][name] = len(answer["rows"])
+            rows = answer["rows"]
+            entry["rows"][name] = len(rows)
+            if kind in SET_COMPARED:
+                rows = sorted(set(rows), key=repr)
+                entry["distinct_rows"][name] = len(rows)
             if reference is None:
-                reference = answer["rows"]
-            elif answer["rows"] != reference:
+                reference = rows
+            elif rows != reference:
                 entry["same_values"] = False
-                only_here = [r for r in answer["rows"] if r not in reference][:3]
-                only_first = [r for r in reference if r not in answer["rows"]][:3]
+                only_here = [r for r in rows if r not in reference][:3]
+                only_first = [r for r in reference if r not in rows][:3]
                 entry.setdefault("differences", {})[name] = {"only_here": only_here, "only_in_first": only_first}
         if not entry["same_values"]:
             entry["query"] = text
@@ -356,12 +600,21 @@ def fire(engine: Engine, manifest: dict, seed: int, connections: int, duration_s
             samples.extend(local)
 
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(connections)]
+    watched = {"server": engine.proc.pid}  # CPU time per request, of the server and of what it depends on
+    backend = getattr(engine, "backend", None)
+    if backend is not None and backend.proc is not None and backend.proc.pid != engine.proc.pid:
+        watched["virtuoso"] = backend.proc.pid
+    loadavg = os.getloadavg()[0]  # of the minute before: other jobs on the machine show here
+    cpu_before = {k: tree_cpu_s(pid) for k, pid in watched.items()}
+    client_cpu_before = time.process_time()
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
+    cpu = {k: tree_cpu_s(pid) - cpu_before[k] for k, pid in watched.items()}
+    cpu["client"] = time.process_time() - client_cpu_before
     ok = [s for s in samples if s[2] == 200]
     per_kind = {}
     for kind in query_mix.KINDS:
@@ -376,6 +629,7 @@ def fire(engine: Engine, manifest: dict, seed: int, connections: int, duration_s
         "p50_ms": percentile(lat, 50), "p99_ms": percentile(lat, 99), "per_kind": per_kind,
         "stopped_by": "count" if len(samples) >= max_requests else "time", "errors": errors,
         "rss_mb": tree_rss_mb(engine.proc.pid),
+        "loadavg_1min_before": loadavg, "cpu_s": cpu, "cpu_ms_per_request": {k: v * 1000 / len(samples) if samples else None for k, v in cpu.items()},
     }
 
 
@@ -422,11 +676,16 @@ def ensure_corpus(triples: int, seed: int, ontology: str) -> tuple[Path, dict]:
 
 def versions() -> dict:
     out = {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine()}
-    for dist in ("pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint", "fastapi", "uvicorn", "newskg"):
+    for dist in ("pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint", "fastapi", "uvicorn", "httpx", "newskg"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             out[dist] = None
+    try:
+        out["virtuoso-opensource"] = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "virtuoso-opensource-7-bin"],
+                                                    capture_output=True, text=True).stdout.strip() or None
+    except OSError:
+        out["virtuoso-opensource"] = None
     try:
         out["git_head"] = subprocess.run(["git", "-C", str(HERE.parent), "rev-parse", "--short", "HEAD"],
                                          capture_output=True, text=True).stdout.strip()
@@ -450,6 +709,14 @@ def ratio(a, b) -> float | None:
     return a / b if a and b else None
 
 
+# Throughput ratios: key -> (engine, reference engine, target).
+RATIOS = {
+    "vs_oxigraph": ("newskg", "oxigraph", TARGETS["throughput_vs_oxigraph"]),
+    "vs_rdflib_endpoint": ("newskg", "rdflib-endpoint", TARGETS["throughput_vs_rdflib_endpoint"]),
+    "newskg_virtuoso_vs_virtuoso": ("newskg-virtuoso", "virtuoso", TARGETS["throughput_newskg_virtuoso_vs_virtuoso"]),
+}
+
+
 def report(result: dict) -> str:
     lines = []
     kinds = list(query_mix.KINDS)
@@ -457,18 +724,24 @@ def report(result: dict) -> str:
     lines.append(f"newskg settings from the environment: {result['newskg_env']}")
     lines.append(f"corpus: {result['corpus']['triples']:,} triples, seed {result['corpus']['seed']}, "
                  f"{result['corpus']['claims']:,} claims; ontology: {result['corpus']['ontology'].split(' ')[0]}")
+    affinity = result.get("cpu_affinity", {})
+    if affinity.get("virtuoso"):
+        lines.append(f"CPUs: virtuoso-t pinned to {affinity['virtuoso']}; this script and newskg on "
+                     f"{','.join(map(str, affinity['script_and_newskg']))}")
     lines.append("")
-    lines.append("| engine | load s | ready s | conns | req/s | p50 ms | p99 ms | ok | failed | stopped by | RSS MB |")
-    lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    lines.append("| engine | load s | ready s | conns | req/s | p50 ms | p99 ms | ok | failed | stopped by | RSS MB "
+                 "| load avg before |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, e in engines.items():
         if e.get("error"):
             lines.append(f"| {name} | {fmt(e.get('load_s'))} | - | - | FAILED: {e['error'].splitlines()[0][:120]} "
-                         "| | | | | | |")
+                         "| | | | | | | |")
             continue
         for run in e["runs"]:
             lines.append(f"| {name} | {fmt(e.get('load_s'))} | {fmt(e.get('ready_s'))} | {run['connections']} | "
                          f"{fmt(run['req_per_s'])} | {fmt(run['p50_ms'])} | {fmt(run['p99_ms'])} | {run['ok']} | "
-                         f"{run['failed']} | {run['stopped_by']} | {fmt(run['rss_mb'], 0)} |")
+                         f"{run['failed']} | {run['stopped_by']} | {fmt(run['rss_mb'], 0)} | "
+                         f"{fmt(run.get('loadavg_1min_before'), 2)} |")
     lines.append("")
     lines.append("p50 / p99 per query kind, ms")
     lines.append("| engine | conns | " + " | ".join(kinds) + " |")
@@ -481,12 +754,21 @@ def report(result: dict) -> str:
                 cells.append(f"{fmt(pk['p50_ms'])} / {fmt(pk['p99_ms'])}" + (f" ({pk['failed']} failed)" if pk["failed"] else ""))
             lines.append(f"| {name} | {run['connections']} | " + " | ".join(cells) + " |")
     lines.append("")
+    lines.append("CPU ms per request (user + system; the client is this script's threads)")
+    lines.append("| engine | conns | server | virtuoso behind it | client |")
+    lines.append("|---|---|---|---|---|")
+    for name, e in engines.items():
+        for run in e.get("runs", []):
+            per = run.get("cpu_ms_per_request", {})
+            lines.append(f"| {name} | {run['connections']} | {fmt(per.get('server'), 2)} | "
+                         f"{fmt(per.get('virtuoso'), 2)} | {fmt(per.get('client'), 2)} |")
+    lines.append("")
     lines.append("| ratio (throughput) | " + " | ".join(f"{c} conn" for c in result["connections"]) + " | target |")
     lines.append("|---|" + "---|" * (len(result["connections"]) + 1))
-    for key, label, target in (("vs_oxigraph", "newskg / oxigraph", ">= 0.7"),
-                               ("vs_rdflib_endpoint", "newskg / rdflib-endpoint", ">= 20")):
-        cells = [fmt(result["ratios"][key].get(str(c)), 2) for c in result["connections"]]
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | {target} |")
+    for key, (a, b, target) in RATIOS.items():
+        if a in engines and b in engines:
+            cells = [fmt(result["ratios"][key].get(str(c)), 2) for c in result["connections"]]
+            lines.append(f"| {a} / {b} | " + " | ".join(cells) + f" | >= {target:g} |")
     lines.append("")
     for t in result["targets"]:
         lines.append(f"- {t['what']}: {t['measured']} -> {t['verdict']}")
@@ -494,6 +776,13 @@ def report(result: dict) -> str:
     bad = [c for c in result["checks"] if not c["same_values"]]
     lines.append(f"answer check: {len(result['checks'])} queries, {len(bad)} with differing rows"
                  + ("" if not bad else ":"))
+    for kind, why in SET_COMPARED.items():
+        entries = [c for c in result["checks"] if c["kind"] == kind]
+        if entries:
+            dupes = {n: sum(c["rows"][n] - c["distinct_rows"][n] for c in entries if n in c["distinct_rows"])
+                     for n in result["engines"] if any(n in c["distinct_rows"] for c in entries)}
+            lines.append(f"  {kind} compared as sets: {why} Duplicate rows over its {len(entries)} check queries: "
+                         + ", ".join(f"{n} {d}" for n, d in dupes.items()))
     for c in bad:
         lines.append(f"  - {c['kind']} #{c['index']}: rows {c['rows']}")
         for name, d in c.get("differences", {}).items():
@@ -509,7 +798,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", default="1,8", help="comma-separated client connection counts")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of load per engine and connection count")
     parser.add_argument("--max-requests", type=int, default=50_000, help="cap on requests per engine and connection count")
-    parser.add_argument("--engines", default="newskg,oxigraph,rdflib-endpoint")
+    parser.add_argument("--engines", default="newskg,oxigraph,rdflib-endpoint",
+                        help=f"comma-separated, run in this order; of {', '.join(ENGINES)}")
+    parser.add_argument("--virtuoso-cpus", default=None,
+                        help="comma-separated CPU numbers to pin virtuoso-t to (run the script itself under "
+                             "`taskset -c` to keep the client and newskg off them)")
+    parser.add_argument("--result-cache-bytes", type=int, default=0,
+                        help="NEWSKG_RESULT_CACHE_BYTES for the newskg engines (default 0: the cache is off)")
     parser.add_argument("--rdflib-duration", type=float, default=None,
                         help="seconds of load for rdflib-endpoint (default: --duration)")
     parser.add_argument("--rdflib-max-requests", type=int, default=2_000)
@@ -532,13 +827,40 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:])),
         "corpus": manifest, "connections": connections, "duration_s": args.duration,
         "max_requests": args.max_requests, "versions": versions(), "engines": {},
-        "newskg_env": {k: v for k, v in os.environ.items() if k.startswith("NEWSKG_")} | {"NEWSKG_LOAD_SEED": "false"},
+        "newskg_env": {k: v for k, v in os.environ.items() if k.startswith("NEWSKG_")}
+                      | {"NEWSKG_LOAD_SEED": "false", "NEWSKG_RESULT_CACHE_BYTES": str(args.result_cache_bytes)},
+        "compared_as_sets": dict(SET_COMPARED),
+        "cpu_affinity": {"script_and_newskg": sorted(os.sched_getaffinity(0)), "virtuoso": args.virtuoso_cpus},
+        "loadavg_at_start": os.getloadavg(),
     }
+    Newskg.result_cache_bytes = args.result_cache_bytes
+    backend = None
+    if any(n in VIRTUOSO_ENGINES for n in names):
+        cpus = {int(c) for c in args.virtuoso_cpus.split(",")} if args.virtuoso_cpus else None
+        backend = VirtuosoBackend(OUT / "work" / f"virtuoso-{manifest['triples']}", args.ready_timeout, cpus)
     answers: dict[str, list[dict]] = {}
+    try:
+        run_engines(names, args, corpus_file, manifest, checks, connections, backend, result, answers)
+    finally:
+        if backend is not None:
+            if backend.proc is not None:
+                result["virtuoso"] = {"version": backend.version, "load_s": backend.load_s, "ready_s": backend.ready_s,
+                                      "triples": backend.loaded_triples, "http_port": backend.http_port,
+                                      "rss_mb_at_end": tree_rss_mb(backend.proc.pid), "ini": VIRTUOSO_INI}
+            backend.stop()
+            if not args.keep_stores:
+                shutil.rmtree(backend.folder, ignore_errors=True)
+    finish(result, answers, checks, connections, manifest, args)
+    return 0
+
+
+def run_engines(names, args, corpus_file, manifest, checks, connections, backend, result, answers) -> None:
     for name in names:
         workdir = OUT / "work" / f"{name}-{manifest['triples']}"
         workdir.mkdir(parents=True, exist_ok=True)
         engine = ENGINES[name](name, workdir)
+        if name in VIRTUOSO_ENGINES:
+            engine.backend, engine.manifest = backend, manifest
         entry: dict = {"runs": []}
         result["engines"][name] = entry
         rdflib = name == "rdflib-endpoint"
@@ -563,6 +885,8 @@ def main(argv: list[str] | None = None) -> int:
             for c in connections:
                 print(f"[{name}] {c} connection(s), up to {duration:.0f} s / {max_requests} requests", file=sys.stderr)
                 run = fire(engine, manifest, args.seed, c, duration, max_requests, args.request_timeout)
+                if name == "newskg-virtuoso":
+                    run["virtuoso_rss_mb"] = tree_rss_mb(backend.proc.pid)
                 entry["runs"].append(run)
                 print(f"[{name}]   {run['req_per_s']:.1f} req/s, p50 {fmt(run['p50_ms'])} ms, "
                       f"p99 {fmt(run['p99_ms'])} ms, {run['failed']} failed", file=sys.stderr)
@@ -578,6 +902,8 @@ def main(argv: list[str] | None = None) -> int:
             if not args.keep_stores:
                 shutil.rmtree(workdir / "store", ignore_errors=True)
 
+
+def finish(result, answers, checks, connections, manifest, args) -> None:
     result["checks"] = compare_checks(answers, checks) if answers else []
 
     def throughput(name: str, c: int):
@@ -586,24 +912,26 @@ def main(argv: list[str] | None = None) -> int:
                 return run["req_per_s"]
         return None
 
-    result["ratios"] = {
-        "vs_oxigraph": {str(c): ratio(throughput("newskg", c), throughput("oxigraph", c)) for c in connections},
-        "vs_rdflib_endpoint": {str(c): ratio(throughput("newskg", c), throughput("rdflib-endpoint", c))
-                               for c in connections},
-    }
+    result["ratios"] = {key: {str(c): ratio(throughput(a, c), throughput(b, c)) for c in connections}
+                        for key, (a, b, _) in RATIOS.items()}
     targets = []
     for c in connections:
-        for key, what, target in (("vs_oxigraph", "throughput newskg/oxigraph", TARGETS["throughput_vs_oxigraph"]),
-                                  ("vs_rdflib_endpoint", "throughput newskg/rdflib-endpoint",
-                                   TARGETS["throughput_vs_rdflib_endpoint"])):
+        for key, (a, b, target) in RATIOS.items():
+            if a not in result["engines"] or b not in result["engines"]:
+                continue
             r = result["ratios"][key][str(c)]
-            targets.append({"what": f"{what} at {c} conn (target >= {target:g})", "measured": fmt(r, 2),
+            where = " (the issue's target is at 1M triples, 8 conn)" if key == "newskg_virtuoso_vs_virtuoso" else ""
+            targets.append({"what": f"throughput {a}/{b} at {c} conn (target >= {target:g}){where}",
+                            "measured": fmt(r, 2),
                             "verdict": "n/a" if r is None else ("met" if r >= target else "NOT met")})
-        run = next((r for r in result["engines"].get("newskg", {}).get("runs", []) if r["connections"] == c), None)
-        p99 = run["per_kind"]["a_lookup"]["p99_ms"] if run else None
-        targets.append({"what": f"newskg lookup p99 at {c} conn (target < {TARGETS['lookup_p99_ms']:g} ms)",
-                        "measured": fmt(p99) + " ms" if p99 is not None else "-",
-                        "verdict": "n/a" if p99 is None else ("met" if p99 < TARGETS["lookup_p99_ms"] else "NOT met")})
+        for name in NEWSKG_ENGINES:
+            if name not in result["engines"]:
+                continue
+            run = next((r for r in result["engines"][name].get("runs", []) if r["connections"] == c), None)
+            p99 = run["per_kind"]["a_lookup"]["p99_ms"] if run else None
+            targets.append({"what": f"{name} lookup p99 at {c} conn (target < {TARGETS['lookup_p99_ms']:g} ms)",
+                            "measured": fmt(p99) + " ms" if p99 is not None else "-",
+                            "verdict": "n/a" if p99 is None else ("met" if p99 < TARGETS["lookup_p99_ms"] else "NOT met")})
     result["targets"] = targets
     result["table"] = report(result)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -612,7 +940,6 @@ def main(argv: list[str] | None = None) -> int:
     out_file.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(result["table"])
     print(f"\nresults: {out_file}")
-    return 0
 
 
 if __name__ == "__main__":

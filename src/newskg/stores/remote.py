@@ -25,8 +25,13 @@ Dialects smooth over what servers do differently (README, "When one machine is n
 
 from __future__ import annotations
 
+import base64
+import http.client
 import json
 import re
+import threading
+import urllib.parse
+import urllib.request
 from typing import BinaryIO, Callable, Iterable, Iterator
 
 import httpx
@@ -50,6 +55,12 @@ USER_AGENT = f"newskg/{__version__} (remote SPARQL store; +https://w3id.org/news
 INSERT_CHUNK_TRIPLES = 1_000  # Virtuoso refuses an INSERT DATA whose SQL passes 10,000 lines (~2,000 triples)
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
+FORM = "application/x-www-form-urlencoded"
+IDLE_QUERY_CONNECTIONS = 32  # keep-alive connections kept for queries (one per concurrent query in use)
+# Answers that need _normalise_json_results: pyoxigraph reads Virtuoso's "typed-literal" as it is, but not its blank
+# nodes ("nodeID://b1"), its booleans written "1"/"0", nor an ASK answer that is not a JSON boolean.
+_NEEDS_NORMALISING = (b"nodeID://", b"XMLSchema#boolean", b'"boolean"')
+_MAY_NAME_A_GRAPH = re.compile(r"graph", re.IGNORECASE)  # a superset of the texts graph_constants_to_filters changes
 
 # Tokens that matter when looking at SPARQL text: comments, IRIs, strings (long and short), words, braces.
 _TOKEN = re.compile(
@@ -167,6 +178,104 @@ def _normalise_json_results(body: bytes) -> bytes:
     return json.dumps(data).encode()
 
 
+def _read_json_results(body: bytes, dialect: str):
+    """Parse SPARQL JSON results; Virtuoso's are normalised first only when they hold what pyoxigraph cannot read
+    (re-encoding every answer cost more than the parse)."""
+    if dialect == "virtuoso" or b'"typed-literal"' in body or b"nodeID://" in body:
+        if any(marker in body for marker in _NEEDS_NORMALISING):
+            body = _normalise_json_results(body)
+        else:
+            try:
+                return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+            except (SyntaxError, ValueError):
+                body = _normalise_json_results(body)
+    return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+
+
+class _Answer:
+    """What _send returns from the query connections: the parts of an httpx.Response that the store reads."""
+
+    __slots__ = ("content", "headers", "status_code")
+
+    def __init__(self, status_code: int, headers, content: bytes):
+        self.status_code, self.headers, self.content = status_code, headers, content
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+
+class _QueryConnections:
+    """Keep-alive HTTP/1.1 connections (http.client) for queries to a plain-http endpoint.
+
+    Queries are most of the traffic, and per query httpx spent about twice the CPU of the request itself
+    (building the request, cookies, auth and redirect hooks, its pool's bookkeeping); http.client also sends a small
+    request in one write. A connection is taken from the idle list (or opened), used by one thread for one request,
+    and put back once its answer was read. A connection the server closed while idle is replaced once.
+    """
+
+    def __init__(self, url: str, timeout_s: float, connect_timeout_s: float, headers: dict[str, str]):
+        parts = urllib.parse.urlsplit(url)
+        self.host, self.port = parts.hostname, parts.port or 80
+        self.target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self.timeout_s, self.connect_timeout_s = timeout_s, connect_timeout_s
+        self.headers = headers
+        self._idle: list[http.client.HTTPConnection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @staticmethod
+    def usable(url: str) -> bool:
+        """Plain http with no proxy configured for it (https and proxies stay with httpx)."""
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname or parts.username or parts.password:
+            return False
+        proxies = urllib.request.getproxies()
+        return not (proxies.get("http") or proxies.get("all")) or urllib.request.proxy_bypass(parts.hostname)
+
+    def post(self, body: bytes, headers: dict[str, str]) -> _Answer:
+        headers = {**self.headers, **headers, "Content-Type": FORM}
+        for attempt in (0, 1):
+            with self._lock:
+                conn = self._idle.pop() if self._idle else None
+            reused = conn is not None
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection(self.host, self.port, timeout=self.connect_timeout_s)
+                    conn.connect()
+                    conn.sock.settimeout(self.timeout_s)
+                conn.request("POST", self.target, body=body, headers=headers)
+                response = conn.getresponse()
+                content = response.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                conn.close()
+                if reused and attempt == 0:  # closed by the server while idle: once more, on a new connection
+                    continue
+                raise
+            except BaseException:
+                if conn is not None:
+                    conn.close()
+                raise
+            if response.will_close:
+                conn.close()
+            else:
+                with self._lock:
+                    if not self._closed and len(self._idle) < IDLE_QUERY_CONNECTIONS:
+                        self._idle.append(conn)
+                        conn = None
+                if conn is not None:
+                    conn.close()
+            return _Answer(response.status, response.headers, content)
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+
 class _Triples(list):
     """CONSTRUCT/DESCRIBE triples read from the remote store, with the engine result's serialize()."""
 
@@ -242,6 +351,15 @@ class RemoteSparqlStore(Store):
             timeout=httpx.Timeout(timeout_s + 1.0, connect=min(10.0, timeout_s)),
             follow_redirects=False,
         )
+        # Queries go through plain keep-alive connections when the endpoint allows (http, no proxy, no auth asked:
+        # basic credentials are sent up front; a 401 switches queries to httpx, which answers digest challenges).
+        self._queries: _QueryConnections | None = None
+        if _QueryConnections.usable(query_url):
+            headers = {"User-Agent": USER_AGENT}
+            if isinstance(credentials, httpx.BasicAuth):
+                token = base64.b64encode(f"{user}:{password or ''}".encode()).decode("ascii")
+                headers["Authorization"] = f"Basic {token}"
+            self._queries = _QueryConnections(query_url, timeout_s + 1.0, min(10.0, timeout_s), headers)
 
     @classmethod
     def from_settings(cls, settings) -> "RemoteSparqlStore":
@@ -278,6 +396,25 @@ class RemoteSparqlStore(Store):
         return "".join(f"define input:named-graph-exclude <{g}>\n" for g in VIRTUOSO_SYSTEM_GRAPHS)
 
     # --- HTTP ------------------------------------------------------------------------------------------
+    def _send_query(self, params: list[tuple[str, str]], accept: str):
+        """POST a query form: over the plain query connections when there are, else (and after a 401) httpx."""
+        queries = self._queries
+        if queries is None:
+            return self._send("POST", self.query_url, what="query", data=params, headers={"Accept": accept})
+        try:
+            response = queries.post(urllib.parse.urlencode(params).encode(), {"Accept": accept})
+        except TimeoutError as exc:
+            raise QueryTimeoutError(
+                f"the remote store did not answer within {self.timeout_s:g} s (NEWSKG_QUERY_TIMEOUT_S)"
+            ) from exc
+        except (OSError, http.client.HTTPException) as exc:
+            raise StoreError(f"cannot reach the remote store at {self.query_url}: {exc}") from exc
+        if response.status_code == 401 and self._client.auth is not None:
+            self._queries = None  # the endpoint wants authentication: httpx does the challenge from now on
+            queries.close()
+            return self._send("POST", self.query_url, what="query", data=params, headers={"Accept": accept})
+        return self._checked(response, "POST", self.query_url, what="query")
+
     def _send(self, method: str, url: str, *, what: str, write: bool = False, **kwargs) -> httpx.Response:
         timeout = httpx.Timeout(self.write_timeout_s, connect=10.0) if write else None
         if isinstance(kwargs.get("data"), list):  # repeated form fields (default-graph-uri, named-graph-uri)
@@ -297,6 +434,10 @@ class RemoteSparqlStore(Store):
             ) from exc
         except httpx.HTTPError as exc:
             raise StoreError(f"cannot reach the remote store at {url}: {exc}") from exc
+        return self._checked(response, method, url, what=what)
+
+    def _checked(self, response, method: str, url: str, *, what: str):
+        """The response, or the error its status means."""
         if response.status_code in (401, 403):
             raise StoreError(
                 f"the remote store refused the {what} ({response.status_code}); check NEWSKG_REMOTE_USER, "
@@ -315,7 +456,7 @@ class RemoteSparqlStore(Store):
         sparql = substitute(sparql, bindings)  # the server has no SEP-0007 substitution: the terms go in the text
         form = query_form(sparql)
         text = (f"BASE {iri_text(base_iri, 'the base IRI')}\n" if base_iri else "") + sparql
-        if self.dialect == "virtuoso":
+        if self.dialect == "virtuoso" and _MAY_NAME_A_GRAPH.search(text):
             text = graph_constants_to_filters(text)
         params: list[tuple[str, str]] = [("query", self._prefix() + text)]
         if default_graphs is not None:
@@ -330,7 +471,7 @@ class RemoteSparqlStore(Store):
         for graph in named_graphs or ():
             params.append(("named-graph-uri", graph))
         accept = N_TRIPLES if form in ("construct", "describe") else RESULTS_JSON
-        response = self._send("POST", self.query_url, what="query", data=params, headers={"Accept": accept})
+        response = self._send_query(params, accept)
         if response.status_code == 404:
             raise StoreError(f"no SPARQL endpoint at {self.query_url} (404)")
         truncated = response.headers.get("X-SPARQL-MaxRows")
@@ -344,9 +485,7 @@ class RemoteSparqlStore(Store):
             if form in ("construct", "describe"):
                 return QueryResult("graph", _Triples(ox.Triple(q.subject, q.predicate, q.object)
                                                      for q in ox.parse(body, ox.RdfFormat.N_TRIPLES)))
-            if self.dialect == "virtuoso" or b'"typed-literal"' in body or b"nodeID://" in body:
-                body = _normalise_json_results(body)
-            result = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+            result = _read_json_results(body, self.dialect)
         except (SyntaxError, ValueError) as exc:
             raise StoreError(f"the remote store's answer could not be read: {exc}") from exc
         if isinstance(result, ox.QueryBoolean):
@@ -454,4 +593,6 @@ class RemoteSparqlStore(Store):
         return [r["g"].value for r in rows if r["g"].value != self.default_graph_iri]
 
     def close(self) -> None:
+        if self._queries is not None:
+            self._queries.close()
         self._client.close()
