@@ -169,6 +169,8 @@ def test_calls_are_found_by_prefix_or_full_iri_and_constant_searches_read():
     assert calls_text_functions(query)
     assert constant_searches(query) == [("terror*", "nl"), ('a "b"', None)]
     assert not calls_text_functions('SELECT * WHERE { ?s ?p "https://w3id.org/newskg/text#score(" }')
+    escaped = query.replace('"terror*"', '"Almat\\u0131 caf\\U000000E9"')
+    assert constant_searches(escaped)[0] == ("Almat\u0131 caf\u00e9", "nl")  # as the engine reads the literal
     assert not calls_text_functions("PREFIX text: <https://w3id.org/newskg/text#> SELECT * WHERE { ?s text:score ?o }")
 
 

@@ -29,7 +29,7 @@ LANGUAGES = ("nl", "en")
 _XSD_DOUBLE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#double")
 _PREFIX_DECLARATION = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<" + re.escape(TEXT) + ">", re.IGNORECASE)
 _STRING = r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')"""
-_ESCAPE = re.compile(r"\\(.)")
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
 _ESCAPED = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f"}
 
 
@@ -49,8 +49,17 @@ def calls_text_functions(sparql: str) -> bool:
     return TEXT in sparql and _call_pattern(_prefixes(sparql)).search(sparql) is not None
 
 
+def _unescaped(match: re.Match) -> str:
+    digits = match.group(1) or match.group(2)
+    if digits is None:
+        return _ESCAPED.get(match.group(3), match.group(3))  # \t \n ... and \" \' \\
+    code = int(digits, 16)
+    return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group(0)
+
+
 def _unquote(literal: str) -> str:
-    return _ESCAPE.sub(lambda m: _ESCAPED.get(m.group(1), m.group(1)), literal[1:-1])
+    """A string literal's value: its `\\uXXXX` and `\\UXXXXXXXX` escapes and its character escapes applied."""
+    return _ESCAPE.sub(_unescaped, literal[1:-1])
 
 
 def constant_searches(sparql: str) -> list[tuple[str, str | None]]:

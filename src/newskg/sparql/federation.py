@@ -72,6 +72,7 @@ _KIND = {f"{kind}{i}": kind for i, (kind, _) in enumerate(_TERMINALS)}
 
 _REMOTE_KEYWORDS = ("SERVICE", "LOAD")
 _GLUABLE = re.compile("SERVICE|LOAD|SILENT")  # keywords whose gluing to a neighbour could hide or change a target
+_REMOTE_WORD = re.compile("SERVICE|LOAD", re.IGNORECASE)  # a cheap test before reading the text
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _OPERAND_KINDS = {"var", "string", "long_string", "langtag", "number", "iri", "pname", "bnode", "word"}
 _CODE_IN_IRI = re.compile(r"['#\\()]|service|load", re.IGNORECASE)  # what would read differently as code
@@ -339,6 +340,8 @@ def unescape_codepoints(text: str) -> str:
 def remote_targets(text: str, base_iri: str | None = None) -> list[RemoteTarget]:
     """Every SERVICE and LOAD target of a query or update (IRIs resolved, prefixed names expanded); 400 when the
     text could be read with other targets."""
+    if "\\" not in text and _REMOTE_WORD.search(text) is None:
+        return []  # no keyword can be spelt without its letters, and with no backslash there is no escape to decode
     targets = _Reader(text, base_iri).targets()
     spec_text = unescape_codepoints(text)
     if spec_text != text:

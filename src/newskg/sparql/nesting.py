@@ -13,6 +13,10 @@ from newskg.sparql.federation import tokenize, unescape_codepoints
 _OPEN, _CLOSE = set("{(["), set("})]")
 
 
+def _openings(text: str) -> int:
+    return text.count("{") + text.count("(") + text.count("[")
+
+
 def _depth(text: str) -> int:
     depth = deepest = 0
     for token in tokenize(text):
@@ -35,6 +39,8 @@ def nesting_depth(text: str) -> int:
 
 def check_nesting(text: str, limit: int) -> None:
     """Refuse (400) a query or update nested deeper than `limit` levels."""
+    if max(_openings(text), _openings(unescape_codepoints(text))) <= limit:
+        return  # no more openings in all than the limit, so no deeper nesting (the usual case, without tokenizing)
     depth = nesting_depth(text)
     if depth > limit:
         raise NestingTooDeepError(
