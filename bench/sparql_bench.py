@@ -43,11 +43,15 @@ sys.path.insert(0, str(HERE))
 import corpus  # noqa: E402
 import query_mix  # noqa: E402
 
+sys.path.insert(0, str(HERE.parent / "tests" / "remote"))
+from virtuoso import VirtuosoServer, VirtuosoSizes, virtuoso_available  # noqa: E402  (the test suite's Virtuoso)
+
 OUT = HERE / "out"
 BIN = Path(sys.executable).parent
 ACCEPT = "application/sparql-results+json"
-TARGETS = {"throughput_vs_oxigraph": 0.7, "throughput_vs_rdflib_endpoint": 20.0, "lookup_p99_ms": 100.0,
-           "throughput_newskg_virtuoso_vs_virtuoso": 0.8}
+TARGETS = {"throughput_vs_oxigraph": 1.0, "throughput_vs_rdflib_endpoint": 20.0, "lookup_p99_ms": 50.0,
+           "throughput_newskg_virtuoso_vs_virtuoso": 0.8, "ask_p50_vs_oxigraph": 2.0}
+ASK_ROUNDS = 2_000  # sequential `ASK {}` on one keep-alive connection: the fixed cost of one request
 # Query kinds whose rows are compared as sets, not multisets, and why (in the JSON and the printed table).
 SET_COMPARED = {
     "f_subclass": "Virtuoso 7.2 answers `?e a/rdfs:subClassOf* nkg:Event` with one row per route through the class "
@@ -204,56 +208,11 @@ class RdflibEndpoint(Engine):
 VIRTUOSO_DEFAULT_GRAPH = "urn:x-newskg:default-graph"  # newskg's default graph on Virtuoso (its dialect)
 VIRTUOSO_SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#",
                           "http://localuriqaserver/sparql", "http://www.w3.org/2002/07/owl#")
-# As tests/remote/virtuoso.py, sized for a benchmark: 1.3 GB of buffers (the 2 GB line of Debian's virtuoso.ini),
-# room for 8 keep-alive clients plus newskg's pool, no execution-time limit (with one, Virtuoso's "anytime"
-# queries may return partial answers), and results up to 1M rows.
-VIRTUOSO_INI = """\
-[Database]
-DatabaseFile       = {dir}/virtuoso.db
-ErrorLogFile       = {dir}/virtuoso.log
-LockFile           = {dir}/virtuoso.lck
-TransactionFile    = {dir}/virtuoso.trx
-xa_persistent_file = {dir}/virtuoso.pxa
-ErrorLogLevel      = 7
-FileExtend         = 200
-MaxCheckpointRemap = 2000
-Striping           = 0
-TempStorage        = TempDatabase
-
-[TempDatabase]
-DatabaseFile       = {dir}/virtuoso-temp.db
-TransactionFile    = {dir}/virtuoso-temp.trx
-MaxCheckpointRemap = 2000
-Striping           = 0
-
-[Parameters]
-ServerPort               = 127.0.0.1:{sql_port}
-DisableUnixSocket        = 1
-MaxClientConnections     = 20
-CheckpointInterval       = 60
-CaseMode                 = 2
-DirsAllowed              = ., {dir}, {corpus_dir}
-NumberOfBuffers          = 170000
-MaxDirtyBuffers          = 130000
-MaxQueryMem              = 2G
-ThreadsPerQuery          = 2
-AsyncQueueMaxThreads     = 10
-
-[HTTPServer]
-ServerPort                  = 127.0.0.1:{http_port}
-ServerRoot                  = {dir}/vsp
-MaxClientConnections        = 20
-ServerThreads               = 20
-MaxKeepAlives               = 20
-KeepAliveTimeout            = 60
-Charset                     = UTF-8
-EnabledGzipContent          = 0
-
-[SPARQL]
-ResultSetMaxRows           = 1000000
-MaxQueryCostEstimationTime = 0
-MaxQueryExecutionTime      = 0
-"""
+# The test suite's Virtuoso (tests/remote/virtuoso.py), sized for a benchmark: 1.3 GB of buffers (the 2 GB line of
+# Debian's virtuoso.ini), room for 8 keep-alive clients plus newskg's pool, no execution-time limit (with one,
+# Virtuoso's "anytime" queries may return partial answers), and results up to 1M rows.
+VIRTUOSO_SIZES = VirtuosoSizes(buffers=170_000, dirty_buffers=130_000, query_mem="2G", connections=20, keep_alive_s=60,
+                               cost_estimation_s=0, execution_s=0)
 
 
 class VirtuosoBackend:
@@ -266,46 +225,39 @@ class VirtuosoBackend:
         self.folder = folder
         self.ready_timeout_s = ready_timeout_s
         self.cpus = cpus  # pin virtuoso-t to these CPUs (None: wherever the scheduler puts it)
-        self.proc: subprocess.Popen | None = None
-        self.http_port = self.sql_port = 0
+        self.server: VirtuosoServer | None = None
         self.load_s: float | None = None
         self.ready_s: float | None = None
         self.loaded_triples: int | None = None
         self.version = ""
 
     @property
+    def proc(self) -> subprocess.Popen | None:
+        return self.server.process if self.server is not None else None
+
+    @property
+    def http_port(self) -> int:
+        return self.server.http_port
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}"
+        return self.server.url
 
     def isql(self, sql: str, timeout_s: float = 3600) -> str:
         """SQL as dba (a fresh database's password is dba), through Debian's `isql-vt`."""
-        done = subprocess.run(["isql-vt", f"127.0.0.1:{self.sql_port}", "dba", "dba", f"exec={sql}"],
-                              capture_output=True, text=True, timeout=timeout_s)
-        if done.returncode != 0 or "*** Error" in done.stdout + done.stderr:
-            raise RuntimeError(f"isql {sql[:80]!r} failed: {done.stdout[-1500:]}\n{done.stderr[-1500:]}")
-        return done.stdout
+        return self.server.isql(sql, timeout_s)
 
     def ensure(self, corpus_file: Path, manifest: dict) -> None:
         """Start the server and load the corpus, unless done already in this run."""
-        if self.proc is not None:
+        if self.server is not None:
             return
-        if not (shutil.which("virtuoso-t") and shutil.which("isql-vt")):
+        if not virtuoso_available():
             raise RuntimeError("virtuoso-t / isql-vt not found: apt-get install virtuoso-opensource")
         shutil.rmtree(self.folder, ignore_errors=True)
-        (self.folder / "vsp").mkdir(parents=True)
-        self.sql_port, self.http_port = free_port(), free_port()
-        ini = self.folder / "virtuoso.ini"
-        ini.write_text(VIRTUOSO_INI.format(dir=self.folder, sql_port=self.sql_port, http_port=self.http_port,
-                                           corpus_dir=corpus_file.resolve().parent))
         started = time.perf_counter()
-        with open(self.folder / "stdout.log", "wb") as log:
-            cpus = self.cpus
-            self.proc = subprocess.Popen(["virtuoso-t", "+foreground", "+configfile", str(ini)], cwd=self.folder,
-                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                         preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
-        probe = VirtuosoDirect("virtuoso-start", self.folder)
-        probe.backend, probe.proc, probe.port, probe.log = self, self.proc, self.http_port, self.folder / "virtuoso.log"
-        wait_ready(probe, self.ready_timeout_s)
+        self.server = VirtuosoServer(self.folder, VIRTUOSO_SIZES, extra_dirs=[corpus_file.resolve().parent],
+                                     cpus=self.cpus)
+        self.server.wait_ready(self.ready_timeout_s)
         self.ready_s = time.perf_counter() - started
         self.version = next((line.strip() for line in self.isql("select sys_stat('st_dbms_ver')").splitlines()
                              if line.strip().startswith("07.") or line.strip().startswith("08.")), "")
@@ -340,14 +292,8 @@ class VirtuosoBackend:
         return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=15)
+        if self.server is not None:
+            self.server.stop()
 
 
 class VirtuosoDirect(Engine):
@@ -633,6 +579,25 @@ def fire(engine: Engine, manifest: dict, seed: int, connections: int, duration_s
     }
 
 
+def ask_latency(engine: Engine, rounds: int, timeout_s: float) -> dict:
+    """Latency of `ASK {}` (no data touched: parsing, the HTTP stack, dispatch) over `rounds` sequential requests on
+    one keep-alive connection; the first tenth is a warm-up and not counted."""
+    client = Client(engine, timeout_s)
+    latencies = []
+    try:
+        for _ in range(rounds):
+            started = time.perf_counter()
+            status, body = client.query("ASK {}")
+            latencies.append((time.perf_counter() - started) * 1000)
+            if status != 200:
+                raise RuntimeError(f"ASK {{}} answered {status}: {body[:200]!r}")
+    finally:
+        client.close()
+    counted = latencies[rounds // 10:]
+    return {"rounds": len(counted), "p50_ms": percentile(counted, 50), "p90_ms": percentile(counted, 90),
+            "p99_ms": percentile(counted, 99)}
+
+
 def warm_up(engine: Engine, manifest: dict, seed: int, rounds: int, timeout_s: float, budget_s: float) -> int:
     """Each query kind `rounds` times with fresh parameters, sequentially, within `budget_s`."""
     rng = __import__("random").Random(f"warm-{seed}")
@@ -754,6 +719,14 @@ def report(result: dict) -> str:
                 cells.append(f"{fmt(pk['p50_ms'])} / {fmt(pk['p99_ms'])}" + (f" ({pk['failed']} failed)" if pk["failed"] else ""))
             lines.append(f"| {name} | {run['connections']} | " + " | ".join(cells) + " |")
     lines.append("")
+    lines.append(f"ASK {{}} latency, ms ({ASK_ROUNDS} sequential requests on one connection, the first tenth not counted)")
+    lines.append("| engine | p50 | p90 | p99 |")
+    lines.append("|---|---|---|---|")
+    for name, e in engines.items():
+        ask = e.get("ask_empty")
+        if ask:
+            lines.append(f"| {name} | {ask['p50_ms']:.3f} | {ask['p90_ms']:.3f} | {ask['p99_ms']:.3f} |")
+    lines.append("")
     lines.append("CPU ms per request (user + system; the client is this script's threads)")
     lines.append("| engine | conns | server | virtuoso behind it | client |")
     lines.append("|---|---|---|---|---|")
@@ -846,7 +819,7 @@ def main(argv: list[str] | None = None) -> int:
             if backend.proc is not None:
                 result["virtuoso"] = {"version": backend.version, "load_s": backend.load_s, "ready_s": backend.ready_s,
                                       "triples": backend.loaded_triples, "http_port": backend.http_port,
-                                      "rss_mb_at_end": tree_rss_mb(backend.proc.pid), "ini": VIRTUOSO_INI}
+                                      "rss_mb_at_end": tree_rss_mb(backend.proc.pid), "ini": backend.server.ini_text}
             backend.stop()
             if not args.keep_stores:
                 shutil.rmtree(backend.folder, ignore_errors=True)
@@ -880,6 +853,9 @@ def run_engines(names, args, corpus_file, manifest, checks, connections, backend
             failed = [a for a in answers[name] if a.get("status") != 200]
             if failed:
                 entry["check_errors"] = [f"{a['kind']}: {a.get('status')} {a.get('error', '')[:300]}" for a in failed]
+            entry["ask_empty"] = ask_latency(engine, ASK_ROUNDS, args.request_timeout)
+            print(f"[{name}] ASK {{}}: p50 {entry['ask_empty']['p50_ms']:.3f} ms, "
+                  f"p90 {entry['ask_empty']['p90_ms']:.3f} ms", file=sys.stderr)
             entry["warmup_requests"] = warm_up(engine, manifest, args.seed, args.warmup_rounds, args.request_timeout,
                                                budget_s=max(10.0, duration))
             for c in connections:
@@ -932,6 +908,12 @@ def finish(result, answers, checks, connections, manifest, args) -> None:
             targets.append({"what": f"{name} lookup p99 at {c} conn (target < {TARGETS['lookup_p99_ms']:g} ms)",
                             "measured": fmt(p99) + " ms" if p99 is not None else "-",
                             "verdict": "n/a" if p99 is None else ("met" if p99 < TARGETS["lookup_p99_ms"] else "NOT met")})
+    ask = {name: e.get("ask_empty", {}).get("p50_ms") for name, e in result["engines"].items()}
+    if ask.get("newskg") is not None and ask.get("oxigraph"):
+        r = ask["newskg"] / ask["oxigraph"]
+        targets.append({"what": f"ASK {{}} p50 newskg/oxigraph (target <= {TARGETS['ask_p50_vs_oxigraph']:g})",
+                        "measured": f"{fmt(r, 2)} ({ask['newskg']:.3f} / {ask['oxigraph']:.3f} ms)",
+                        "verdict": "met" if r <= TARGETS["ask_p50_vs_oxigraph"] else "NOT met"})
     result["targets"] = targets
     result["table"] = report(result)
     OUT.mkdir(parents=True, exist_ok=True)
