@@ -33,6 +33,7 @@ class ShapesInput:
     text: bytes | str | None = None
     media_type: str = "application/n-triples"
     trusted: bool = False
+    base_iri: str | None = None  # for relative IRIs in an uploaded text
 
 
 @dataclass
@@ -73,9 +74,9 @@ def _dataset(nquads: str) -> rdflib.Dataset:
     return quads_to_dataset(ox.parse(nquads, ox.RdfFormat.N_QUADS)) if nquads else rdflib.Dataset()
 
 
-def _graph(text: bytes | str, media_type: str) -> rdflib.Graph:
+def _graph(text: bytes | str, media_type: str, base_iri: str | None = None) -> rdflib.Graph:
     graph = rdflib.Graph()
-    for quad in parse_quads(text, _format(media_type)):
+    for quad in parse_quads(text, _format(media_type), base_iri=base_iri):
         graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return graph
 
@@ -84,7 +85,7 @@ def _shapes(shapes: ShapesInput | None) -> tuple[rdflib.Graph, bool]:
     """The shapes graph and whether SHACL-SPARQL may run (only the project's own shapes)."""
     if shapes is None or shapes.text is None:
         return _project_shapes(), True
-    graph = _graph(shapes.text, shapes.media_type)
+    graph = _graph(shapes.text, shapes.media_type, shapes.base_iri)
     if not shapes.trusted:
         validation.check_shapes_are_data(graph)
     return graph, shapes.trusted
@@ -147,7 +148,8 @@ def check(
         for triple in extra:
             context.default_graph.add(triple)
     options = {} if trusted else {"advanced": False}  # SHACL-SPARQL runs only from the project's own shapes
-    report = validate(candidate, shapes_graph, ontology=ontology, context=context, **options)
+    report = validate(candidate, shapes_graph, ontology=ontology, context=None if plain else context, plain=plain,
+                      **options)
     outcome = CheckOutcome(report.conforms, report.results)
     if report_format:
         outcome.report_text = report.graph.serialize(format=report_format)

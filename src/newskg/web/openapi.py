@@ -87,8 +87,11 @@ VALIDATE = {
     "parameters": [
         _query("shapes-graph", "Validate with the shapes kept in this graph of the store (absolute IRI)."),
         _query("inference", "Entailments to add before validating.", enum=["none", "rdfs", "owlrl"]),
-        _query("base", "Base IRI of the data (absolute IRI)."),
-        _query("plain", "Validate the data alone, with your own shapes only.", enum=["true", "false"]),
+        _query("base", "Base IRI for relative IRIs in the data and in the uploaded shapes (an absolute http, https "
+                       "or urn IRI; anything else is 400)."),
+        _query("plain", "Standard SHACL with your own shapes (a 'shapes' part or shapes-graph): the data alone, no "
+                        "ontology, no stored context; every result is reported, and conforms is true only when there "
+                        "is none.", enum=["true", "false"]),
         _query("format", "Report format by name (json, turtle, jsonld); overrides Accept."),
     ],
     "requestBody": {

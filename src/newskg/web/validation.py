@@ -39,17 +39,31 @@ async def _parts(request: Request) -> tuple[bytes, str | None, bytes | None, str
     return await data.read(), data.content_type, shapes_bytes, getattr(shapes, "content_type", None)
 
 
+BASE_SCHEMES = ("http", "https", "urn")
+
+
+def base_iri(value: str) -> str:
+    """The `base` parameter if it is an absolute http(s) or urn IRI (what relative IRIs of the uploads resolve
+    against); 400 otherwise."""
+    checked_iri(value, "the 'base' parameter")
+    scheme, _, rest = value.partition(":")
+    if scheme.lower() not in BASE_SCHEMES or not rest or (scheme.lower() != "urn" and not rest.startswith("//")):
+        raise ProtocolError(f"the 'base' parameter must be an absolute http, https or urn IRI, got {value[:200]!r}")
+    return value
+
+
 def _validate(request: Request, data: bytes, data_type, shapes_bytes, shapes_type) -> Response:
     gate = request.app.state.kg.gate
     params = request.query_params
     fmt = negotiate(REPORT_FORMATS, request.headers.get("accept"), params.get("format"))
     media_type = format_for_media_type(data_type).media_type  # 415 before any work
+    base = base_iri(params["base"]) if "base" in params else None
     shapes = None
     if shapes_bytes is not None:
-        shapes = ShapesInput(shapes_bytes, format_for_media_type(shapes_type).media_type, trusted=False)
+        shapes = ShapesInput(shapes_bytes, format_for_media_type(shapes_type).media_type, trusted=False,
+                             base_iri=base)
     elif "shapes-graph" in params:
         shapes = gate.shapes_input(checked_iri(params["shapes-graph"], "the 'shapes-graph' parameter"))
-    base = checked_iri(params["base"], "the 'base' parameter") if "base" in params else None
     plain = optional_flag(params.get("plain")) or False
     if plain and shapes is None:
         raise ProtocolError("plain=true validates with your own shapes only: send a 'shapes' part or ?shapes-graph=")
@@ -62,6 +76,13 @@ def _validate(request: Request, data: bytes, data_type, shapes_bytes, shapes_typ
 
 @router.post("/validate", summary="Validate RDF against the shapes, in context", openapi_extra=openapi.VALIDATE)
 async def validate(request: Request) -> Response:
-    """Validate the body (any RDF syntax, by Content-Type; or multipart `data` + `shapes`). 200 even when it fails."""
+    """Validate the body (any RDF syntax, by Content-Type; or multipart `data` + `shapes`). 200 even when it fails.
+
+    In context (the default), the data is validated with the ontology and the stored descriptions of what it
+    mentions; a result is reported when its focus node is mentioned by the data (subject, object or graph name) and
+    the stored data alone does not already give it. `plain=true` (with your own shapes) is standard SHACL on the
+    data alone: no ontology, no stored context, every result reported. `base` resolves relative IRIs in the data
+    and the uploaded shapes.
+    """
     data, data_type, shapes_bytes, shapes_type = await _parts(request)
     return await run_in_threadpool(_validate, request, data, data_type, shapes_bytes, shapes_type)

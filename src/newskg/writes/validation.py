@@ -20,9 +20,11 @@ So :func:`validate` never hands pySHACL a dataset. It builds one plain :class:`r
 4. the context: stored descriptions of resources the data refers to (a Graph, or a Dataset treated like the data,
    so a stored claim graph that the candidate does not repeat can be passed along and gets its marker too).
 
-pySHACL then runs once over that graph, inside a no-network zone (:mod:`newskg.egress.guard`: rdflib's SPARQL
-engine would follow ``SERVICE`` and load URLs), no inference (entailments are materialised elsewhere;
-``inference="rdfs"`` would recompute a closure on every call), in place (the graph is our own throw-away copy).
+pySHACL then runs over that graph (once when the candidate conforms; see below for the second run), inside a
+no-network zone (:mod:`newskg.egress.guard`: rdflib's SPARQL engine would follow ``SERVICE`` and load URLs), no
+inference (entailments are materialised elsewhere; ``inference="rdfs"`` would recompute a closure on every call), in
+place (the graph is our own: a per-thread copy of the ontology that the other triples join for the run and leave
+after it, see :func:`_validated`).
 SHACL-SPARQL constraints always run; SHACL-AF (``advanced``) only for the project's own shapes. pySHACL hands rdflib
 the text of a SHACL-SPARQL query once per focus node, and parsing it is about 90 % of the run time; the graph we
 build parses each distinct query text once (:class:`_PreparedQueryGraph`).
@@ -36,17 +38,25 @@ they are applied with ``advanced=False``.
 
 Which results are reported
 --------------------------
-Only results whose focus node is *described by the data*: the subject of a triple in any graph of the data, or the
-name of one of its named graphs. Nodes that occur only in the ontology or the context (or only as objects in the
-data) were validated when they were written; reporting their old problems would block an unrelated write and the
-caller could not fix them in this request. The cross-node rules are written from both ends (a claim checks its
-withdrawal, a withdrawal checks its claim), so a problem the candidate introduces is reported on a node the
-candidate describes. ``conforms`` is true when no kept result has severity ``sh:Violation``.
+In context (the default), a result is kept when its focus node is *mentioned by the data* (the subject or object of
+a triple in any graph of the data, or the name of one of its named graphs) and the stored context alone does not
+already produce it. The first rule keeps violations on a node the candidate only points at or that a shape targets
+with ``sh:targetNode`` / ``sh:targetObjectsOf``; nodes that occur only in the ontology or the context are left out.
+The second rule drops old problems of stored data that the candidate did not cause (they would block an unrelated
+write, and the caller could not fix them in this request): when some result is kept and there is a context, the
+context without the candidate's triples is validated once more (with the same ontology and shapes) and every
+result it gives too, compared on focus node, path, value, shape, constraint component and severity, is dropped. A
+candidate that conforms costs one pySHACL run, as before. ``conforms`` is true when no kept result has severity
+``sh:Violation`` (warnings and infos do not block a write).
+
+``plain=True`` is standard SHACL on the data alone, for a user with their own shapes: no ontology, no context, no
+graph markers; every result is kept and ``conforms`` is true only when there is no result at all (SHACL 3.6.2).
 """
 
 from __future__ import annotations
 
 import difflib
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -175,6 +185,13 @@ _CODE_TERMS = _CODE_PREDICATES | _CODE_CLASSES
 _SHACL_JS = (f"{SH}js", f"{SH}JS")  # SHACL-JS, every term: sh:js, sh:jsLibraryURL, sh:JSConstraint...
 
 
+# Predicates whose object is only the name of a property to match in the data graph (a target, a path), never run:
+# SHACL-for-SHACL targets the subjects of sh:sparql to check the syntax of shapes (``sh:targetSubjectsOf sh:sparql``).
+_NAMES_A_PROPERTY = frozenset(_SHACL[name] for name in (
+    "targetSubjectsOf", "targetObjectsOf", "path", "inversePath", "zeroOrMorePath", "oneOrMorePath", "zeroOrOnePath",
+))
+
+
 def _is_code_term(term: rdflib.term.Node) -> bool:
     if term in _CODE_TERMS:
         return True
@@ -186,10 +203,12 @@ def check_shapes_are_data(shapes: rdflib.Graph) -> None:
 
     A triple is refused when its predicate is such a term (sh:sparql, sh:select, sh:rule, sh:target, sh:validator...)
     or its object is one (``a sh:ConstraintComponent``, ``rdfs:subClassOf sh:SPARQLFunction``, ``rdfs:subPropertyOf
-    sh:select``...). The error names the node and the predicate; ``detail`` lists up to 20 offending triples.
+    sh:select``...), unless the predicate only names a property to match in the data (``sh:targetSubjectsOf
+    sh:sparql``, ``sh:path sh:select``). The error names the node and the predicate; ``detail`` lists up to 20
+    offending triples.
     """
     offending = sorted(
-        ((s, p, o) for s, p, o in shapes if _is_code_term(p) or _is_code_term(o)),
+        ((s, p, o) for s, p, o in shapes if _is_code_term(p) or (_is_code_term(o) and p not in _NAMES_A_PROPERTY)),
         key=lambda t: (not isinstance(t[0], URIRef), str(t[0]), str(t[1]), str(t[2])),
     )
     if not offending:
@@ -220,27 +239,91 @@ def validate(
     context: rdflib.Graph | rdflib.Dataset | None = None,
     *,
     advanced: bool = True,
+    plain: bool = False,
 ) -> ValidationReport:
     """Validate the data (default graph and named graphs) with the ontology and context available for class checks.
 
     `advanced` is for the project's own shapes only: it turns SHACL-AF on, and a failure to apply the shapes is then
     our fault (ShapesError, 500). Without it, the shapes are someone else's (already passed through
     :func:`check_shapes_are_data`) and a failure to apply them is theirs (ShapesRejectedError, 400).
+    `plain` is standard SHACL on the data alone (the ontology and context must be None): every result is kept.
     """
-    target = _PreparedQueryGraph()
-    described: set[rdflib.term.Node] = set()
+    if plain and (ontology is not None or context is not None):
+        raise ValueError("plain validation takes the data alone: no ontology, no context")
+    mentioned: set[rdflib.term.Node] = set()
     for graph_name, triples in _graphs_of(data):
         if graph_name is not None:
-            described.add(graph_name)
+            mentioned.add(graph_name)
+        for s, _, o in triples:
+            mentioned.add(s)
+            mentioned.add(o)
+    counts: dict[rdflib.term.Node, int] = {}
+    triples = _flattened(data, counts if not plain else None)
+    if context is not None:
+        triples |= _flattened(context, counts)
+    report_graph = _validated(triples | _markers(counts), shapes, ontology, advanced)
+
+    kept_nodes = [node for node in _top_results(report_graph)
+                  if plain or report_graph.value(node, SH.focusNode) in mentioned]
+    if kept_nodes and context is not None and _has_triples(context):
+        candidate = {triple for _, graph_triples in _graphs_of(data) for triple in graph_triples}
+        counts = {}
+        before = _flattened(context, counts, skip=candidate)
+        old = _validated(before | _markers(counts), shapes, ontology, advanced)
+        already = {_result_key(old, node) for node in _top_results(old)}
+        kept_nodes = [node for node in kept_nodes if _result_key(report_graph, node) not in already]
+    results = sorted(
+        (_result_from(report_graph, node, shapes) for node in kept_nodes),
+        key=lambda r: (r.focus_node, r.source_shape, r.path or "", r.message, r.value or ""),
+    )
+    unknown = unknown_terms(data, ontology) if ontology is not None else []
+    results += unknown
+    if plain:
+        conforms = not results  # SHACL: a report conforms when it has no result, whatever the severity
+    else:
+        conforms = not any(result.severity == "Violation" for result in results)
+    graph = _report_graph(report_graph, kept_nodes, conforms)
+    for result in unknown:
+        _add_result(graph, result)
+    return ValidationReport(conforms=conforms, results=results, graph=graph)
+
+
+_WITH_ONTOLOGY = threading.local()  # per thread: (ontology, a graph holding a copy of it, its size)
+
+
+def _validated(triples: set, shapes: rdflib.Graph, ontology: rdflib.Graph | None, advanced: bool) -> rdflib.Graph:
+    """The pySHACL report over `triples` and the ontology.
+
+    Copying the ontology into a fresh graph for every call cost about 7 ms of a one-claim validation, so each thread
+    keeps one graph holding the ontology: the triples are added for the run and taken out after it (pySHACL runs
+    without inference or rules here, so it adds nothing; if the graph's size says otherwise, it is rebuilt).
+    """
+    if ontology is None:
+        target = _PreparedQueryGraph()
         for triple in triples:
-            described.add(triple[0])
-    for source in (data, context):
-        if source is not None:
-            _flatten_into(target, source)
-    if ontology is not None:
+            target.add(triple)
+        return _run_pyshacl(target, shapes, advanced)
+    cached = getattr(_WITH_ONTOLOGY, "entry", None)
+    if cached is None or cached[0] is not ontology:
+        target = _PreparedQueryGraph()
         for triple in ontology:
             target.add(triple)
+        cached = _WITH_ONTOLOGY.entry = (ontology, target, len(target))
+    _, target, size = cached
+    _WITH_ONTOLOGY.entry = None  # not shared while in use (a failure below leaves it out)
+    added = [triple for triple in triples if triple not in target]
+    for triple in added:
+        target.add(triple)
+    report = _run_pyshacl(target, shapes, advanced)
+    for triple in added:
+        target.remove(triple)
+    if len(target) == size:
+        _WITH_ONTOLOGY.entry = cached
+    return report
 
+
+def _run_pyshacl(target: rdflib.Graph, shapes: rdflib.Graph, advanced: bool) -> rdflib.Graph:
+    """pySHACL over `target` (modified in place), offline; the report graph."""
     failure = ShapesError if advanced else ShapesRejectedError
     try:
         with no_network("validation"):
@@ -258,23 +341,29 @@ def validate(
         raise failure(f"the shapes could not be applied: {exc}") from exc
     if not isinstance(report_graph, rdflib.Graph):  # pySHACL returns a ValidationFailure in place of the report
         raise failure(f"the shapes could not be applied: {report_graph}")
+    return report_graph
 
-    kept_nodes = [
-        node
-        for node in report_graph.subjects(RDF.type, SH.ValidationResult)
-        if report_graph.value(node, SH.focusNode) in described
-    ]
-    results = sorted(
-        (_result_from(report_graph, node, shapes) for node in kept_nodes),
-        key=lambda r: (r.focus_node, r.source_shape, r.path or "", r.message, r.value or ""),
+
+def _top_results(report: rdflib.Graph) -> list[rdflib.term.Node]:
+    """The results of a report (not those nested in another's sh:detail, as pySHACL gives for sh:node)."""
+    roots = report.subjects(RDF.type, SH.ValidationReport)
+    return [node for root in roots for node in report.objects(root, SH.result)]
+
+
+def _has_triples(source: rdflib.Graph) -> bool:
+    return any(next(iter(triples), None) is not None for _, triples in _graphs_of(source))
+
+
+def _result_key(report: rdflib.Graph, node: rdflib.term.Node) -> tuple:
+    """What makes two results the same one: focus node, path, value, shape, constraint component and severity."""
+    return (
+        report.value(node, SH.focusNode),
+        _path_text(report, report.value(node, SH.resultPath)),
+        report.value(node, SH.value),
+        report.value(node, SH.sourceShape),
+        report.value(node, SH.sourceConstraintComponent),
+        report.value(node, SH.resultSeverity),
     )
-    unknown = unknown_terms(data, ontology) if ontology is not None else []
-    results += unknown
-    conforms = not any(result.severity == "Violation" for result in results)
-    graph = _report_graph(report_graph, kept_nodes, conforms)
-    for result in unknown:
-        _add_result(graph, result)
-    return ValidationReport(conforms=conforms, results=results, graph=graph)
 
 
 OUR_NAMESPACE = "https://w3id.org/newskg/ontology#"
@@ -352,19 +441,27 @@ def _graphs_of(source: rdflib.Graph) -> Iterator[tuple[URIRef | None, Iterable]]
         yield None, source.triples((None, None, None))
 
 
-def _flatten_into(target: rdflib.Graph, source: rdflib.Graph) -> None:
-    """Add every triple of every graph of source to target, and a triple-count marker per named graph."""
+def _flattened(source: rdflib.Graph, counts: dict | None, *, skip: set | frozenset = frozenset()) -> set:
+    """Every triple of every graph of source (but those in `skip`, and any graph-count marker). With `counts`,
+    add the number of triples of each named graph to it, for :func:`_markers`."""
+    flat: set = set()
     for graph_name, triples in _graphs_of(source):
         count = 0
         for triple in triples:
-            if triple[1] == GRAPH_TRIPLE_COUNT:
+            if counts is not None and triple[1] == GRAPH_TRIPLE_COUNT:
                 continue
-            target.add(triple)
+            if triple in skip:
+                continue
+            flat.add(triple)
             count += 1
-        if graph_name is not None:
-            previous = target.value(graph_name, GRAPH_TRIPLE_COUNT)
-            total = count + (int(previous) if previous is not None else 0)
-            target.set((graph_name, GRAPH_TRIPLE_COUNT, Literal(total, datatype=XSD.integer)))
+        if graph_name is not None and counts is not None:
+            counts[graph_name] = counts.get(graph_name, 0) + count
+    return flat
+
+
+def _markers(counts: dict) -> set:
+    """``G nkgsh:graphTripleCount N`` for each named graph ``G`` holding ``N`` triples."""
+    return {(name, GRAPH_TRIPLE_COUNT, Literal(count, datatype=XSD.integer)) for name, count in counts.items()}
 
 
 def _text(node: rdflib.term.Node | None) -> str | None:
