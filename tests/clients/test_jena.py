@@ -84,15 +84,8 @@ def test_rsparql_describe(jena, read_server, tmp_path):
 
 
 # Java's HttpClient offers HTTP/2 on every cleartext request (Connection: Upgrade, HTTP2-Settings; Upgrade: h2c).
-# uvicorn's default httptools parser then stops at the end of the headers and hands the app an empty body
-# (https://github.com/Kludex/uvicorn/issues/2722, open), so a POSTed query reaches us empty and is refused with 400;
-# uvicorn's h11 parser ignores the offer and reads the body. Strict: these pass, and must be unmarked, once it is fixed.
-H2C_POST_BODY_DROPPED = pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="uvicorn+httptools drops a POST body sent with Upgrade: h2c (Kludex/uvicorn#2722); `newskg serve` uses httptools")
-
-
-@H2C_POST_BODY_DROPPED
+# uvicorn's httptools parser then stops at the end of the headers and drops the body
+# (https://github.com/Kludex/uvicorn/issues/2722); `newskg serve` runs newskg.web.http_protocol, which ignores the offer.
 @pytest.mark.parametrize("form", ["SELECT", "CONSTRUCT"])
 def test_rsparql_post(jena, read_server, tmp_path, form):
     """`rsparql --post` sends the query as an application/sparql-query body."""

@@ -102,6 +102,11 @@ class ConflictError(NewsKGError):
     title = "Conflict"
 
 
+class PreconditionFailedError(NewsKGError):
+    status = 412
+    title = "Precondition failed"
+
+
 class PayloadTooLargeError(NewsKGError):
     status = 413
     title = "Payload too large"

@@ -41,3 +41,9 @@ def rewrite_wikidata_service(
 def rewrite_for_settings(text: str, settings) -> str:
     """`rewrite_wikidata_service` with the mirror and offline switch from the settings."""
     return rewrite_wikidata_service(text, mirror=settings.wikidata_endpoint, offline=settings.wikidata_offline)
+
+
+def answered_from_snapshot(text: str, settings) -> bool:
+    """True when the settings answer one of the query's SERVICE calls from the local snapshot (offline mode and a
+    SERVICE to Wikidata, or to its mirror): the very rewrite the query goes through, compared with the text."""
+    return bool(settings.wikidata_offline) and rewrite_for_settings(text, settings) != text

@@ -43,7 +43,8 @@ def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = Non
         allow_origins=["*"],
         allow_credentials=False,
         allow_methods=["GET", "HEAD", "POST"],
-        allow_headers=["Accept", "Content-Type"],
+        allow_headers=["Accept", "Content-Type", "If-None-Match"],
+        expose_headers=["ETag", "NewsKG-Wikidata-Source"],  # readable by a page's script (see web/conditional.py)
     )
     add_error_handlers(app)
     return app

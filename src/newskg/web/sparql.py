@@ -2,17 +2,86 @@
 
 from __future__ import annotations
 
+import functools
+import re
+
 from fastapi import APIRouter, Depends, Request, Response
 
+from newskg.core import vocab
+from newskg.core.errors import NewsKGError, NotAcceptableError
+from newskg.search.sparql_service import SEARCH
+from newskg.sparql.cache import answer_stable, data_version, entity_tag
 from newskg.sparql.endpoint import answer_graph
+from newskg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
 from newskg.sparql.load import inline_loads
 from newskg.sparql.protocol import DescriptionRequest, QueryRequest, parse_request
 from newskg.sparql.update import apply_update_dataset
+from newskg.sparql.wikidata_service import answered_from_snapshot, rewrite_for_settings
 from newskg.web import openapi
 from newskg.web.auth import require_writer
 from newskg.web.body import read_body
+from newskg.web.conditional import conditional_answer
+from newskg.wikidata.snapshot import snapshot_date
 
 router = APIRouter()
+
+# An answer that used the local Wikidata snapshot says so (a Structured Field, RFC 8941: a token and parameters).
+WIKIDATA_SOURCE_HEADER = "NewsKG-Wikidata-Source"
+_LOCAL_SERVICES = frozenset({SEARCH})  # SERVICE text:search reads this store's own text index
+_XSD_DATE_TIME = re.compile(r"-?\d{4,}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?")
+
+
+def wikidata_source(kg) -> str:
+    """The NewsKG-Wikidata-Source value: `snapshot`, the snapshot's recorded retrieval date, and its graph."""
+    date = kg.memo("wikidata-snapshot-date", lambda: snapshot_date(kg))
+    value = "snapshot"
+    if date is not None and _XSD_DATE_TIME.fullmatch(date):  # data, so checked before it goes into a header
+        value += f'; date="{date}"'
+    return value + f'; graph="{vocab.WIKIDATA_SNAPSHOT_GRAPH}"'
+
+
+@functools.lru_cache(maxsize=512)  # clients send the same few Accept headers; negotiating costs ~15 us
+def _media_type(formats, accept: str | None, format_name: str | None) -> str | None:
+    try:
+        return negotiate(formats, accept, format_name).media_type
+    except NotAcceptableError:
+        return None
+
+
+def query_tag(kg, operation: QueryRequest, accept: str | None, version: str) -> str | None:
+    """The weak ETag of the answer to `operation` on the data of `version`, known without evaluating it; None when
+    the answer may change without a write (RAND, NOW, a remote SERVICE...) or the text cannot be read."""
+    try:
+        query = rewrite_for_settings(operation.query, kg.settings)  # Wikidata offline: the snapshot graph
+        if not answer_stable(query, local_services=_LOCAL_SERVICES, base_iri=operation.base_iri):
+            return None
+    except NewsKGError:
+        return None  # the query will be refused when it is answered: no validator
+    return entity_tag(
+        version, "query", operation.query, operation.default_graphs, operation.named_graphs,
+        operation.union_default_graph, operation.infer, operation.base_iri,
+        # the format each kind of answer would be sent in: what the bytes depend on, not the Accept text
+        _media_type(RESULT_FORMATS, accept, operation.format), _media_type(GRAPH_FORMATS, accept, operation.format),
+    )
+
+
+def _answer(request: Request, operation: QueryRequest) -> Response:
+    """A query's answer, with its caching headers; 304 (412 for POST) when the client's copy is current."""
+    kg = request.app.state.kg
+    accept = request.headers.get("accept")
+    headers = {}
+    try:
+        if answered_from_snapshot(operation.query, kg.settings):
+            headers[WIKIDATA_SOURCE_HEADER] = wikidata_source(kg)
+    except NewsKGError:
+        pass  # a text the rewrite refuses is refused again, and reported, when it is answered
+    version = data_version(kg)
+
+    def produce() -> tuple[bytes, str]:
+        answer = kg.answer(operation, accept)
+        return answer.body, answer.content_type
+
+    return conditional_answer(request, kg, version, query_tag(kg, operation, accept, version), produce, headers)
 
 
 def _respond(request: Request, body: bytes) -> Response:
@@ -22,26 +91,37 @@ def _respond(request: Request, body: bytes) -> Response:
         request.method, request.headers.get("content-type"), request.url.query, body, base_iri=endpoint
     )
     if isinstance(operation, QueryRequest):
-        answer = kg.answer(operation, request.headers.get("accept"))
-        return Response(answer.body, media_type=answer.content_type)
+        return _answer(request, operation)
     if isinstance(operation, DescriptionRequest):
-        return _graph_response(request, kg.service_description(endpoint), operation.format)
+        return _graph_response(request, "service description", endpoint, operation.format,
+                               lambda: kg.service_description(endpoint))
     require_writer(request)
     update = apply_update_dataset(operation.update, operation.using_graphs, operation.using_named_graphs)
     kg.update(inline_loads(update, kg.settings, operation.base_iri), base_iri=operation.base_iri)
     return Response(status_code=204)
 
 
-def _graph_response(request: Request, triples: list, format_name: str | None) -> Response:
-    answer = answer_graph(triples, request.headers.get("accept"), format_name)
-    return Response(answer.body, media_type=answer.content_type)
+def _graph_response(request: Request, what: str, endpoint: str, format_name: str | None, triples) -> Response:
+    """A description (`triples()` computes it) in the negotiated RDF syntax, with its caching headers and ETag."""
+    kg = request.app.state.kg
+    accept = request.headers.get("accept")
+    version = data_version(kg)
+    media_type = negotiate(GRAPH_FORMATS, accept, format_name).media_type  # 406 before any work
+
+    def produce() -> tuple[bytes, str]:
+        answer = answer_graph(triples(), accept, format_name)
+        return answer.body, answer.content_type
+
+    return conditional_answer(request, kg, version, entity_tag(version, what, endpoint, media_type), produce)
 
 
 @router.get("/.well-known/void", summary="VoID description of the dataset")
 def void(request: Request) -> Response:
     """Size, graphs, classes and the Wikidata linkset of the dataset, in the negotiated RDF syntax."""
     endpoint = str(request.url.replace(path="/sparql", query=""))
-    return _graph_response(request, request.app.state.kg.void_description(endpoint), request.query_params.get("format"))
+    kg = request.app.state.kg
+    return _graph_response(request, "void", endpoint, request.query_params.get("format"),
+                           lambda: kg.void_description(endpoint))
 
 
 @router.get("/sparql", summary="SPARQL 1.1 query by GET", openapi_extra=openapi.SPARQL_GET)

@@ -16,6 +16,8 @@ from newskg.sparql.graphstore import graph_store_body, is_dataset_body, new_grap
 from newskg.web import openapi
 from newskg.web.auth import require_writer
 from newskg.web.body import read_body
+from newskg.web.conditional import conditional_answer
+from newskg.sparql.cache import data_version, entity_tag
 
 router = APIRouter()
 
@@ -43,9 +45,11 @@ def _read(request: Request, with_body: bool) -> Response:
     graph = _target(request)
     formats = DATASET_FORMATS if graph is None else GRAPH_FORMATS
     fmt = negotiate(formats, request.headers.get("accept"), request.query_params.get("format"))
-    body = request.app.state.kg.read_graph(graph, fmt.engine)
-    headers = {"Content-Length": str(len(body))}
-    return Response(body if with_body else b"", media_type=fmt.content_type, headers=headers)
+    kg = request.app.state.kg
+    version = data_version(kg)  # ETag from the data version and the request: a 304 reads nothing
+    tag = entity_tag(version, "graph store", graph, fmt.media_type)
+    return conditional_answer(request, kg, version, tag, lambda: (kg.read_graph(graph, fmt.engine), fmt.content_type),
+                              with_body=with_body)
 
 
 def _write(request: Request, body: bytes, *, replace: bool) -> Response:

@@ -62,6 +62,31 @@ class Retrieval:
     date: str
 
 
+DATE_QUERY = f"SELECT ?date WHERE {{ <{SNAPSHOT_GRAPH}> <{vocab.PROV}generatedAtTime> ?date }}"
+
+
+def snapshot_date(source) -> str | None:
+    """When the Wikidata snapshot's values were retrieved, as the data records it: the `prov:generatedAtTime` of the
+    snapshot graph <…/graph/wikidata-snapshot> in the default graph (written by `newskg wikidata refresh`, or by hand
+    for a transcribed snapshot), as its xsd:dateTime lexical form (e.g. "2026-11-25T00:00:00Z").
+
+    `source` is what answers (anything with `query(sparql)`: the KnowledgeGraph or a Store), or a snapshot TriG file
+    (a Path). None when no date is recorded. Several recorded dates (an edited store): the latest.
+    """
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            return None
+        subject = ox.NamedNode(SNAPSHOT_GRAPH)
+        predicate = ox.NamedNode(vocab.PROV + "generatedAtTime")
+        values = [q.object for q in ox.parse(path=str(path), format=ox.RdfFormat.TRIG)
+                  if q.subject == subject and q.predicate == predicate and isinstance(q.graph_name, ox.DefaultGraph)]
+    else:
+        values = [row["date"] for row in source.query(DATE_QUERY).rows() if "date" in row]
+    dates = [v.value for v in values if isinstance(v, ox.Literal) and v.value.strip()]
+    return max(dates) if dates else None  # the recorded forms share one layout (UTC, "Z"): text order is time order
+
+
 def linked_items(kg) -> list[str]:
     """The QIDs the graph links to with nkg:wikidata, in numeric order."""
     rows = kg.query(f"SELECT DISTINCT ?item WHERE {{ ?e <{vocab.NKG}wikidata> ?item }}").rows()
