@@ -58,7 +58,8 @@ def test_query_from_a_file_and_syntax_errors(tmp_path):
     store = tmp_path / "store"
     rq = tmp_path / "q.rq"
     rq.write_text(f"ASK {{ ?c a <{NKG}Claim> }}")
-    assert json.loads(newskg("query", f"@{rq}", store=store).stdout)["boolean"] is True
+    assert newskg("query", f"@{rq}", store=store).stdout == "true\n"  # ASK into a pipe: true or false
+    assert json.loads(newskg("query", f"@{rq}", "--format", "json", store=store).stdout)["boolean"] is True
     bad = newskg("query", "SELECT * WHERE {\n ?s ?p }", store=store, check=False)
     assert bad.returncode == 2 and "line 2" in bad.stderr and "Traceback" not in bad.stderr
 

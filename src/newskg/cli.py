@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -40,7 +41,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args, host=args.host, port=args.port)
     app = create_app(settings)
     print(f"newskg: serving {settings.store} at http://{settings.host}:{settings.port}/sparql", file=sys.stderr)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level)
+    from newskg.web.http_protocol import H2cTolerantProtocol  # ignores Upgrade: h2c (Java clients), uvicorn#2722
+
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, http=H2cTolerantProtocol)
     return 0
 
 
@@ -81,31 +84,27 @@ class _Counting:
         return n
 
 
-def cmd_query(args: argparse.Namespace) -> int:
-    from newskg.sparql.protocol import QueryRequest
-
-    text = Path(args.query[1:]).read_text() if args.query.startswith("@") else args.query
-    kg = _open(args)
-    try:
-        answer = kg.answer(QueryRequest(text, format=args.format), None)
-    finally:
-        kg.close()
-    sys.stdout.buffer.write(answer.body)
-    if not answer.body.endswith(b"\n"):
-        sys.stdout.buffer.write(b"\n")
-    return 0
-
-
-def _open_for_reading(args: argparse.Namespace):
+def _open_for_reading(args: argparse.Namespace, **overrides):
     """The knowledge graph for read-only jobs: a read-only view when a running server holds the store."""
+    return _reading_view(args, **overrides)[0]
+
+
+def _reading_view(args: argparse.Namespace, **overrides):
+    """(the knowledge graph, whether it is a read-only view beside a running server) for a read-only job.
+
+    The store is opened as usual when no server holds it. Beside a server it is opened read-only (pyoxigraph's
+    `Store.read_only`, RocksDB's read-only mode): no lock is taken, and the view shows the store as it was when it
+    was opened, the server's acknowledged writes included. The server may compact meanwhile, moving files under the
+    view; pyoxigraph calls reading beside a writer undefined, so the view is short-lived and opened again on failure.
+    """
     from newskg.kg import KnowledgeGraph
     from newskg.search.index import TextIndex, index_folder
     from newskg.stores.embedded import OxigraphStore
 
-    settings = _settings(args)
-    if (Path(settings.store) / "CURRENT").exists():
+    settings = _settings(args, **overrides)
+    if settings.store_kind == "oxigraph" and (Path(settings.store) / "CURRENT").exists():
         try:
-            return _open(args)
+            return _open(args, **overrides), False
         except StoreError:
             read_only = settings.model_copy(update={"load_seed": False})
             kg = KnowledgeGraph(read_only, OxigraphStore.read_only(Path(settings.store)))
@@ -113,8 +112,75 @@ def _open_for_reading(args: argparse.Namespace):
                 kg.text_index = TextIndex(index_folder(Path(settings.store)), read_only=True)
             except StoreError:
                 pass  # no index yet: text search and text:score say so
-            return kg
-    return _open(args)
+            return kg, True
+    return _open(args, **overrides), False
+
+
+def _query_text(query: str) -> str:
+    if not query.startswith("@"):
+        return query
+    path = Path(query[1:])
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NewsKGError(f"cannot read the query from {path}: {exc}") from None
+
+
+def _server(args: argparse.Namespace):
+    """The running server named by --server, reached through the egress policy (see clientside/server.py)."""
+    from newskg.clientside.server import ServerClient
+
+    return ServerClient(args.server, timeout_s=args.timeout, token=args.token,
+                        fallback_token=os.environ.get("NEWSKG_WRITE_TOKEN"))
+
+
+def _to_stdout(write) -> int:
+    """Run `write(stdout)` and flush. A reader that closed the pipe early (`| head -1`) ends the command quietly, exit
+    0: stdout is pointed at os.devnull, as Python's signal docs advise, so the interpreter's last flush fails no more."""
+    try:
+        write(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return 0
+
+
+def _display_prefixes() -> dict[str, str]:
+    from newskg.web.page_data import DISPLAY_PREFIXES, SERIALIZATION_PREFIXES
+
+    return {**DISPLAY_PREFIXES, **SERIALIZATION_PREFIXES}
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    import shutil
+
+    from newskg.clientside.answers import plan_output, query_form
+    from newskg.sparql.protocol import QueryRequest
+
+    text = _query_text(args.query)
+    to_terminal = sys.stdout.isatty()
+    output = plan_output(args.format, to_terminal, query_form(text))
+    if args.server:
+        with _server(args) as server:
+            response = server.request("POST", "/sparql", data={"query": text, "format": output.wire})
+        body, content_type = response.content, response.headers.get("content-type", "")
+    else:
+        for attempt in (1, 2):
+            kg, read_only = _reading_view(args)
+            try:
+                answer = kg.answer(QueryRequest(text, format=output.wire), None)
+                break
+            except StoreError:
+                if not read_only or attempt == 2:
+                    raise  # a read-only view beside a server: files may have moved under it; opened again once
+            finally:
+                kg.close()
+        body, content_type = answer.body, answer.content_type
+    width = shutil.get_terminal_size().columns if to_terminal else None
+    shown = output.show(body, content_type, _display_prefixes(), width)
+    return _to_stdout(lambda out: out.write(shown))
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -188,20 +254,50 @@ def cmd_reason(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_graphs(values: list[str] | None) -> list[str] | None:
+    """The --graph values: "" for `default`, an absolute IRI for every other one; None (every graph) when none."""
+    from newskg.sparql.protocol import checked_iri
+
+    if not values:
+        return None
+    return ["" if value == "default" else checked_iri(value, "--graph") for value in dict.fromkeys(values)]
+
+
+def _write_export(args: argparse.Namespace, write) -> int:
+    """Run `write(out)` into -o FILE (through FILE.partial, so a failed export leaves no half file) or stdout."""
+    if not args.output:
+        return _to_stdout(write)
+    target = Path(args.output)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        try:
+            with open(partial, "wb") as out:
+                write(out)
+            os.replace(partial, target)
+        except OSError as exc:
+            raise NewsKGError(f"cannot write {target}: {exc.strerror or exc}") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from newskg.sparql.formats import DATASET_FORMATS, negotiate
 
     fmt = negotiate(DATASET_FORMATS, None, args.format)
-    kg = _open(args, load_seed=False)
+    graphs = _export_graphs(args.graph)
+    if args.server:
+        from newskg.clientside.server import read_export
+
+        with _server(args) as server:
+            body = read_export(server, graphs, fmt)  # every graph found before a byte is written
+        return _write_export(args, lambda out: out.write(body))
+    kg = _open_for_reading(args, load_seed=False)
     try:
-        if args.output:
-            with open(args.output, "wb") as out:
-                kg.export(out, fmt.engine)
-        else:
-            kg.export(sys.stdout.buffer, fmt.engine)
+        return _write_export(args, lambda out: kg.export(out, fmt.engine, graphs))  # 404 before a byte is written
     finally:
         kg.close()
-    return 0
 
 
 def cmd_index_rebuild(args: argparse.Namespace) -> int:
@@ -220,6 +316,14 @@ def cmd_index_rebuild(args: argparse.Namespace) -> int:
         kg.close()
     print(f"{count} text literals indexed")
     return 0
+
+
+def _server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--server", metavar="URL",
+                        help="a running newskg server (e.g. http://127.0.0.1:8000) instead of the store folder")
+    parser.add_argument("--token", help="the server's token, when it asks for one (default: NEWSKG_WRITE_TOKEN, "
+                                        "sent only after the server answers 401)")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the server (default 120)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -241,9 +345,19 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--quiet", action="store_true", help="no progress bar or messages")
     load.set_defaults(func=cmd_load)
 
-    query = sub.add_parser("query", help="run a SPARQL query (text, or @file.rq)")
-    query.add_argument("query")
-    query.add_argument("--format", default=None, help="json|csv|tsv|xml for SELECT/ASK; turtle|nt|jsonld|... for graphs")
+    query = sub.add_parser(
+        "query", help="run a SPARQL query (text, or @file.rq), on the store folder or a running server",
+        description="Run a SPARQL query. On a terminal SELECT prints an aligned table (IRIs with the project's "
+        "prefixes, long cells cut); into a pipe or a file it prints SPARQL TSV. ASK prints true or false; CONSTRUCT "
+        "and DESCRIBE print Turtle. Beside a running `newskg serve` the store folder is read read-only; --server "
+        "asks the server instead.",
+    )
+    query.add_argument("query", help="the query, or @FILE to read it from a file")
+    query.add_argument("--format", default=None,
+                       help="SELECT/ASK: table, json, xml, csv or tsv (default: table on a terminal, tsv otherwise); "
+                            "CONSTRUCT/DESCRIBE: turtle (default), nt, rdfxml, jsonld, trig or nq (json: JSON-LD, "
+                            "xml: RDF/XML)")
+    _server_options(query)
     query.add_argument("--store", type=Path, default=argparse.SUPPRESS, help="store folder (overrides NEWSKG_STORE)")
     query.set_defaults(func=cmd_query)
 
@@ -269,9 +383,17 @@ def build_parser() -> argparse.ArgumentParser:
     reason.add_argument("--store", type=Path, default=argparse.SUPPRESS, help="store folder (overrides NEWSKG_STORE)")
     reason.set_defaults(func=cmd_reason)
 
-    export = sub.add_parser("export", help="write the whole dataset")
+    export = sub.add_parser(
+        "export", help="write the whole dataset, or some of its graphs",
+        description="Write the dataset (every graph, or the --graph ones with their names) as TriG or N-Quads, from "
+        "the store folder (read-only beside a running `newskg serve`) or from a running server (--server: its Graph "
+        "Store, which refuses more than NEWSKG_MAX_RESULT_ROWS triples).",
+    )
     export.add_argument("--format", default="trig", choices=["trig", "nquads"])
     export.add_argument("--output", "-o", help="file to write (default: standard output)")
+    export.add_argument("--graph", action="append", metavar="IRI",
+                        help="only this named graph (repeat for more); `default` for the default graph")
+    _server_options(export)
     export.add_argument("--store", type=Path, default=argparse.SUPPRESS, help="store folder (overrides NEWSKG_STORE)")
     export.set_defaults(func=cmd_export)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 import logging
@@ -13,7 +14,7 @@ from newskg.writes import seeds
 
 from newskg.core import vocab
 from newskg.core.config import Settings
-from newskg.core.errors import NewsKGError, NotFoundError, ResultTooLargeError
+from newskg.core.errors import NewsKGError, NotFoundError, ResultTooLargeError, StoreError
 from newskg.writes.gate import WriteGate, graph_subjects, remove_stale_scratch
 from newskg.core.project import find_project_dir
 from newskg.egress.policy import service_policy
@@ -60,6 +61,10 @@ class WriteLock:
             if kind is not None and self._kg.text_index is not None:
                 self._kg.text_index.missed_write()
         finally:
+            if kind is not None:  # it may have written part of its work: nothing keyed on the generation outlives it
+                if self._kg.pool is not None:
+                    self._kg.pool.data_changed()
+                self._kg.generation += 1
             self._lock.release()
 
 
@@ -182,6 +187,37 @@ class KnowledgeGraph:
 
     def answer(self, request: QueryRequest, accept: str | None) -> Answer:
         """Answer a user's query within its time limit, serialized in the negotiated format."""
+        request, timeout_s, key = self._checked_query(request, accept)
+        cached = self.cache.get(key) if key is not None else None
+        if cached is not None:
+            return cached
+        if self.pool is not None:
+            answer = self.pool.run(request, accept, timeout_s)
+        else:
+            functions = functions_for_query(request.query, self.text_index)  # 400 when there is no index
+            with self.services.routed(request.query, request.base_iri) as routed:
+                answer = answer_query(self.store, dataclasses.replace(request, query=routed), accept,
+                                      self.settings.max_result_rows, custom_functions=functions)
+        if key is not None:
+            self.cache.put(key, answer)
+        return answer
+
+    async def answer_async(self, request: QueryRequest, accept: str | None) -> Answer:
+        """`answer` for the event loop: with query workers, no thread waits while a worker evaluates the query."""
+        if self.pool is None:  # evaluated in this process: off the event loop
+            return await asyncio.to_thread(self.answer, request, accept)
+        request, timeout_s, key = self._checked_query(request, accept)
+        cached = self.cache.get(key) if key is not None else None
+        if cached is not None:
+            return cached
+        answer = await self.pool.arun(request, accept, timeout_s)
+        if key is not None:
+            self.cache.put(key, answer)
+        return answer
+
+    def _checked_query(self, request: QueryRequest, accept: str | None) -> tuple[QueryRequest, float, tuple | None]:
+        """The query as it will be evaluated (checked for nesting and remote targets, text search and Wikidata
+        rewritten, the inferred graph added when asked), its time limit, and its result-cache key (None: not cached)."""
         check_nesting(request.query, self.settings.max_sparql_nesting)
         query = rewrite_text_search(request.query, self.text_index)  # SERVICE text:search: rows from the index
         request = dataclasses.replace(request, query=rewrite_for_settings(query, self.settings))
@@ -195,19 +231,7 @@ class KnowledgeGraph:
         if self.cache is not None and cacheable(request.query):
             key = (self.generation, request.query, tuple(request.default_graphs), tuple(request.named_graphs),
                    request.union_default_graph, accept, request.format)
-            cached = self.cache.get(key)
-            if cached is not None:
-                return cached
-        if self.pool is not None:
-            answer = self.pool.run(request, accept, timeout_s)
-        else:
-            functions = functions_for_query(request.query, self.text_index)  # 400 when there is no index
-            with self.services.routed(request.query, request.base_iri) as routed:
-                answer = answer_query(self.store, dataclasses.replace(request, query=routed), accept,
-                                      self.settings.max_result_rows, custom_functions=functions)
-        if key is not None:
-            self.cache.put(key, answer)
-        return answer
+        return request, timeout_s, key
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Apply a SPARQL update atomically, through the write gate; writes are serialised."""
@@ -221,7 +245,6 @@ class KnowledgeGraph:
         text of `subjects` when the write names every subject it touched), and tell the query workers."""
         if durable and isinstance(self.store, OxigraphStore):
             self.store.flush()
-        self.generation += 1
         if self.text_index is not None:
             try:
                 self.text_index.sync(self.store, subjects=subjects, progress=stderr_progress)
@@ -229,6 +252,8 @@ class KnowledgeGraph:
                 log.exception("the text index could not follow a write")
         if self.pool is not None:
             self.pool.data_changed()
+        # last: a query that reads the new generation (the result cache's key, an ETag) is answered with the new data
+        self.generation += 1
 
     # --- graph store protocol --------------------------------------------------------------------------
     def graph_exists(self, graph: str) -> bool:
@@ -293,9 +318,36 @@ class KnowledgeGraph:
         """VoID triples describing the dataset."""
         return void_description(self.store, self.settings.base_iri, endpoint)
 
-    def export(self, output: BinaryIO, rdf_format) -> None:
-        """Write the whole dataset (every graph) in a dataset syntax."""
-        self.store.dump(output, rdf_format)
+    def export(self, output: BinaryIO, rdf_format, graphs: list[str] | None = None) -> None:
+        """Write the whole dataset (every graph), or only `graphs` ("" the default graph), in a dataset syntax.
+
+        A graph the store does not hold is a 404 before anything is written; the quads are streamed, not held.
+        """
+        if graphs is None:
+            self.store.dump(output, rdf_format)
+            return
+        import pyoxigraph as ox
+
+        for graph in graphs:
+            if not self.graph_exists(graph):
+                raise NotFoundError(f"no graph <{graph}> in the store")
+
+        def quads():
+            for graph in dict.fromkeys(graphs):
+                if graph == "":
+                    result = self.store.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", default_graphs=[""])
+                    for row in result.engine_result:
+                        yield ox.Quad(row["s"], row["p"], row["o"], ox.DefaultGraph())
+                else:
+                    name = terms.iri(graph, "the graph")
+                    result = self.store.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", bindings={"g": name})
+                    for row in result.engine_result:
+                        yield ox.Quad(row["s"], row["p"], row["o"], name)
+
+        try:
+            ox.serialize(quads(), output, format=rdf_format)
+        except (RuntimeError, ValueError) as exc:  # the lazy evaluation's failure (a write error is an OSError)
+            raise StoreError(f"export failed: {exc}") from exc
 
     def memo(self, key: str, compute: Callable[[], object]):
         """A value computed from the data (a page over a whole-store scan), kept until the next write."""

@@ -33,19 +33,17 @@ def _print_checked(body: dict) -> int:
 
 
 def _post(args, path: str, payload: dict, *, write: bool):
-    """POST JSON to the server; the response (2xx), or a NewsKGError-shaped exit for anything else."""
-    import httpx
+    """POST JSON to the server (through the egress policy: clientside/server.py); the response (2xx), or a
+    NewsKGError-shaped exit for anything else."""
+    from newskg.clientside.server import ServerClient
 
-    headers = {}
+    token = None
     if write:
         token = args.token or os.environ.get("NEWSKG_WRITE_TOKEN")
         if not token:
             raise NewsKGError("writing to a server needs its token: --token or NEWSKG_WRITE_TOKEN")
-        headers["Authorization"] = f"Bearer {token}"
-    try:
-        response = httpx.post(args.server.rstrip("/") + path, json=payload, headers=headers, timeout=args.timeout)
-    except httpx.HTTPError as exc:
-        raise NewsKGError(f"cannot reach {args.server}: {exc}") from None
+    with ServerClient(args.server, timeout_s=args.timeout, token=token, paths=(path,)) as server:
+        response = server.request("POST", path, json=payload, check=False)
     try:
         body = response.json()
     except ValueError:
