@@ -84,13 +84,19 @@ def service_description(store: Store, endpoint: str, *, write_enabled: bool, all
 
 
 def void_description(store: Store, base_iri: str, endpoint: str) -> list:
-    """A VoID description of the dataset: size, graphs, class partitions and the Wikidata linkset."""
+    """A VoID description of the dataset: size, graphs, class partitions, the Wikidata linkset, and the terms each
+    part is offered under (README, "Data and licences")."""
     out = _Triples()
     number = _integer
 
     dataset = ox.NamedNode(base_iri + "void#dataset")
     out.add(dataset, RDF_TYPE, ox.NamedNode(VOID + "Dataset"))
     out.add(dataset, vocab.DCTERMS + "title", ox.Literal("newskg: news events and the claims made about them", language="en"))
+    out.add(dataset, DCTERMS_LICENSE, ox.NamedNode(CC_BY_4))
+    rights = ox.NamedNode(base_iri + "void#rights")
+    out.add(dataset, vocab.DCTERMS + "rights", rights)
+    out.add(rights, RDF_TYPE, ox.NamedNode(vocab.DCTERMS + "RightsStatement"))
+    out.add(rights, vocab.RDFS + "label", ox.Literal(DATASET_RIGHTS, language="en"))
     out.add(dataset, VOID + "sparqlEndpoint", ox.NamedNode(endpoint))
     out.add(dataset, VOID + "uriSpace", ox.Literal(base_iri + "id/"))
     out.add(dataset, VOID + "vocabulary", ox.NamedNode(vocab.NKG))
@@ -115,6 +121,144 @@ def void_description(store: Store, base_iri: str, endpoint: str) -> list:
     out.add(wikidata, RDF_TYPE, ox.NamedNode(VOID + "Dataset"))
     out.add(wikidata, VOID + "sparqlEndpoint", ox.NamedNode("https://query.wikidata.org/sparql"))
     out.add(wikidata, VOID + "uriSpace", ox.Literal("http://www.wikidata.org/entity/"))
+    out.add(wikidata, DCTERMS_LICENSE, ox.NamedNode(CC0))
+    out.add(wikidata, vocab.DCTERMS + "rights", ox.NamedNode(WIKIDATA_LICENSING))
     links = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{vocab.NKG}wikidata> ?o }}"
     out.add(linkset, VOID + "triples", number(_count(store, links)))
+    _ontology_subset(out, store, base_iri, dataset)
+    _snapshot_subsets(out, store, dataset, counts)
+    _article_text_subsets(out, store, base_iri, dataset)
     return out.triples
+
+
+# --- terms of use ------------------------------------------------------------------------------------------
+# Every value below is a fixed IRI or text of ours; what comes from the store (a licence IRI, a date, an address, a
+# publisher's name) reaches the description only as a pyoxigraph term or inside a literal's value, never as RDF text.
+DCTERMS_LICENSE = vocab.DCTERMS + "license"
+DCTERMS_SOURCE = vocab.DCTERMS + "source"
+CC_BY_4 = "https://creativecommons.org/licenses/by/4.0/"
+CC_BY_SA_4 = "https://creativecommons.org/licenses/by-sa/4.0/"
+CC0 = "https://creativecommons.org/publicdomain/zero/1.0/"
+WIKIDATA = "https://www.wikidata.org/"
+WIKIDATA_LICENSING = "https://www.wikidata.org/wiki/Wikidata:Licensing"
+WIKIPEDIA_SNAPSHOT_GRAPH = vocab.GRAPH_BASE + "snapshot-wikipedia"
+DATASET_RIGHTS = (
+    "The triples made for newskg (events, claims and their metadata, summaries in our own words, actors, sources, "
+    "shapes) are offered under CC BY 4.0. Parts under other terms are described as subsets: the ontology (the "
+    "licence it declares itself), the Wikidata snapshot (CC0, Wikidata's own terms), values from Wikipedia "
+    "(CC BY-SA 4.0), and the text of each article (its body, the sentences quoted from it and their translations), "
+    "which is not ours and not licensed by us: it is held for research and quotation, and its rights remain with "
+    "its publisher."
+)
+
+
+def _first(store: Store, sparql: str, **bindings) -> dict:
+    rows = store.query(sparql, bindings=bindings or None).rows()
+    return rows[0] if rows else {}
+
+
+def _ontology_subset(out: _Triples, store: Store, base_iri: str, dataset) -> None:
+    """The ontology, under the licence its own header declares (dcterms:license on the owl:Ontology)."""
+    ontology = ox.NamedNode(vocab.ONTOLOGY_IRI)
+    row = _first(store, f"SELECT ?o ?license WHERE {{ ?o <{DCTERMS_LICENSE}> ?license FILTER(isIRI(?license)) }} "
+                        "ORDER BY ?license LIMIT 1", o=ontology)
+    if "license" not in row:
+        return  # no ontology loaded, or one that declares no licence: the dataset's terms apply
+    subset = ox.NamedNode(base_iri + "void#ontology")
+    out.add(dataset, VOID + "subset", subset)
+    out.add(subset, RDF_TYPE, ox.NamedNode(VOID + "Dataset"))
+    out.add(subset, vocab.DCTERMS + "title", ox.Literal("The newskg ontology", language="en"))
+    out.add(subset, vocab.RDFS + "seeAlso", ontology)
+    out.add(subset, DCTERMS_LICENSE, row["license"])
+
+
+def snapshot_retrieval(store: Store, graph: str = vocab.WIKIDATA_SNAPSHOT_GRAPH) -> dict:
+    """What the store records about a snapshot graph (its description in the default graph, as written by
+    `newskg wikidata refresh` or by hand): `generated` (prov:generatedAtTime) and `source` (dcterms:source)."""
+    row = _first(
+        store,
+        f"SELECT ?g ?generated ?source WHERE {{ OPTIONAL {{ ?g <{vocab.PROV}generatedAtTime> ?generated }} "
+        f"OPTIONAL {{ ?g <{DCTERMS_SOURCE}> ?source FILTER(isIRI(?source)) }} }} ORDER BY DESC(?generated) ?source LIMIT 1",
+        g=ox.NamedNode(graph),
+    )
+    return row
+
+
+def _snapshot_subsets(out: _Triples, store: Store, dataset, counts: dict[str, int]) -> None:
+    """The Wikidata snapshot graph (CC0, as Wikidata offers it) and the values from Wikipedia (CC BY-SA 4.0), each
+    with its source and the date the store records for it (prov:generatedAtTime, the term the snapshot itself uses)."""
+    parts = (
+        (vocab.WIKIDATA_SNAPSHOT_GRAPH, "Wikidata snapshot (answers SERVICE calls to Wikidata in offline mode)",
+         CC0, WIKIDATA_LICENSING, WIKIDATA),
+        (WIKIPEDIA_SNAPSHOT_GRAPH, "Values from English Wikipedia (not Wikidata)", CC_BY_SA_4, None, None),
+    )
+    for graph, title, license_iri, rights, default_source in parts:
+        if not counts.get(graph):
+            continue
+        subset = ox.NamedNode(graph)
+        recorded = snapshot_retrieval(store, graph)
+        out.add(dataset, VOID + "subset", subset)
+        out.add(subset, RDF_TYPE, ox.NamedNode(VOID + "Dataset"))
+        out.add(subset, vocab.DCTERMS + "title", ox.Literal(title, language="en"))
+        out.add(subset, VOID + "triples", _integer(counts[graph]))
+        out.add(subset, DCTERMS_LICENSE, ox.NamedNode(license_iri))
+        if rights:
+            out.add(subset, vocab.DCTERMS + "rights", ox.NamedNode(rights))
+        source = recorded.get("source") or (ox.NamedNode(default_source) if default_source else None)
+        if source is not None:
+            out.add(subset, DCTERMS_SOURCE, source)
+        generated = recorded.get("generated")
+        if isinstance(generated, ox.Literal):
+            out.add(subset, vocab.PROV + "generatedAtTime", generated)
+
+
+ARTICLE_TEXTS = f"""SELECT ?article (SAMPLE(?u) AS ?url) (SAMPLE(?p) AS ?publisher) (SAMPLE(?l) AS ?name)
+                   (SAMPLE(?h) AS ?headline)
+WHERE {{
+  ?article <{vocab.SCHEMA}articleBody> ?body .
+  OPTIONAL {{ ?article <{vocab.SCHEMA}url> ?u FILTER(isIRI(?u)) }}
+  OPTIONAL {{ ?article <{vocab.SCHEMA}headline> ?h }}
+  OPTIONAL {{ ?article <{vocab.SCHEMA}publisher> ?p FILTER(isIRI(?p))
+             OPTIONAL {{ ?p <{vocab.RDFS}label> ?l FILTER(LANGMATCHES(LANG(?l), "en") || LANG(?l) = "") }} }}
+}} GROUP BY ?article ORDER BY ?article"""
+
+# The article's own words held beside its body: the sentences claims quote, and our translations of them.
+QUOTED = f"""SELECT ?article (COUNT(*) AS ?n) WHERE {{
+  ?article <{vocab.SCHEMA}articleBody> ?body .
+  ?claim <{vocab.NKG}reportedIn> ?article .
+  {{ ?claim <{vocab.NKG}quote> ?text }} UNION {{ ?claim <{vocab.NKG}translation> ?text }}
+}} GROUP BY ?article"""
+
+
+def article_rights(publisher_name: str | None) -> str:
+    """The rights statement of an article's text we hold."""
+    holder = f"the publisher, {publisher_name}" if publisher_name else "its publisher"
+    return (f"Not licensed by newskg: the article's text (its body, the sentences quoted from it and their "
+            f"translations) is held for research and quotation; rights remain with {holder}.")
+
+
+def _article_text_subsets(out: _Triples, store: Store, base_iri: str, dataset) -> None:
+    """One subset per article whose text the store holds: its source address, its rights holder, its rights."""
+    quoted = {row["article"]: int(row["n"].value) for row in store.query(QUOTED).rows() if "article" in row}
+    for position, row in enumerate(store.query(ARTICLE_TEXTS).rows()):
+        article = row.get("article")
+        if article is None:
+            continue
+        subset = ox.NamedNode(f"{base_iri}void#article-text-{position}")
+        out.add(dataset, VOID + "subset", subset)
+        out.add(subset, RDF_TYPE, ox.NamedNode(VOID + "Dataset"))
+        headline = row.get("headline")
+        title = f"Text of the article \u201c{headline.value}\u201d" if isinstance(headline, ox.Literal) else "Text of an article"
+        out.add(subset, vocab.DCTERMS + "title", ox.Literal(title))
+        out.add(subset, vocab.DCTERMS + "subject", article)
+        out.add(subset, VOID + "triples", _integer(1 + quoted.get(article, 0)))
+        if "url" in row:
+            out.add(subset, DCTERMS_SOURCE, row["url"])
+        if "publisher" in row:
+            out.add(subset, vocab.DCTERMS + "rightsHolder", row["publisher"])
+        name = row.get("name")
+        statement = ox.NamedNode(f"{base_iri}void#article-text-{position}-rights")
+        out.add(subset, vocab.DCTERMS + "rights", statement)
+        out.add(statement, RDF_TYPE, ox.NamedNode(vocab.DCTERMS + "RightsStatement"))
+        out.add(statement, vocab.RDFS + "label",
+                ox.Literal(article_rights(name.value if isinstance(name, ox.Literal) else None), language="en"))

@@ -17,6 +17,7 @@ from newskg.core import vocab
 from newskg.core.errors import NotFoundError
 from newskg.ingest import claims as claim_sheet
 from newskg.sparql import terms
+from newskg.wikidata.snapshot import snapshot_date
 
 # Prefixes used to show IRIs compactly (ours first, then a few common ones the pages meet).
 DISPLAY_PREFIXES: dict[str, str] = {**vocab.PREFIXES, "void": vocab.VOID, "sd": vocab.SD}
@@ -682,6 +683,16 @@ def articles(kg, site: Site) -> list[dict]:
              "headline": r["headline"].value if "headline" in r else compact(r["a"].value),
              "claims": int(r["claims"].value)} for r in rows]
 
+
+
+def wikidata_offline_note(kg) -> dict | None:
+    """For the query page when offline mode is on (SERVICE to Wikidata answered from the snapshot graph): the
+    snapshot's date as the store records it (its prov:generatedAtTime), shown as a day; None when offline is off."""
+    if not kg.settings.wikidata_offline:
+        return None
+    recorded = snapshot_date(kg)
+    day = recorded[:10] if recorded and re.fullmatch(r"\d{4}-\d{2}-\d{2}", recorded[:10]) else None
+    return {"graph": vocab.WIKIDATA_SNAPSHOT_GRAPH, "datetime": recorded, "day": day}
 
 
 def events(kg) -> list[dict]:

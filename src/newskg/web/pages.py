@@ -49,7 +49,8 @@ def query_ui(request: Request) -> HTMLResponse:
     kg = request.app.state.kg
     return _render(request, "ui.html", examples=pages_data.examples(find_project_dir(kg.settings)),
                    prefixes=vocab.PREFIXES, base_iri=kg.settings.base_iri,
-                   articles=pages_data.articles(kg, _site(request)))
+                   articles=pages_data.articles(kg, _site(request)),
+                   offline=pages_data.wikidata_offline_note(kg))
 
 
 @router.get("/static/{path:path}", summary="The pages' scripts, styles and images")
