@@ -21,7 +21,7 @@ from newskg.egress.policy import service_policy
 from newskg.sandbox.query_pool import FederationPolicy, QueryPool
 from newskg.search.index import TextIndex, index_folder, stderr_progress
 from newskg.search.sparql_functions import functions_for_query
-from newskg.search.sparql_service import rewrite_text_search
+from newskg.search.sparql_service import rewrite_text_search, uses_text_search
 from newskg.core.rdfio import parse_quads, quads_as_insert_data
 from newskg.sparql.cache import ResultCache, cacheable
 from newskg.sparql.description import service_description, void_description
@@ -204,7 +204,7 @@ class KnowledgeGraph:
 
     async def answer_async(self, request: QueryRequest, accept: str | None) -> Answer:
         """`answer` for the event loop: with query workers, no thread waits while a worker evaluates the query."""
-        if self.pool is None:  # evaluated in this process: off the event loop
+        if self.pool is None or uses_text_search(request.query):  # evaluated here, or the text index read: in a thread
             return await asyncio.to_thread(self.answer, request, accept)
         request, timeout_s, key = self._checked_query(request, accept)
         cached = self.cache.get(key) if key is not None else None

@@ -3,6 +3,9 @@ past their time limit or die: the mechanism under both the query workers and the
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import os
 import queue
 import threading
 import time
@@ -99,6 +102,61 @@ class WorkerProcesses:
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
+
+    async def acall(
+        self,
+        message,
+        timeout_s: float,
+        *,
+        busy: Callable[[], Exception],
+        timed_out: Callable[[], Exception],
+        died: Callable[[int | None], Exception],
+    ):
+        """`call` for the event loop: no thread is held while the worker works (the loop waits for the worker's pipe to
+        become readable). Only when no worker is idle does a thread wait for one, as `call` does."""
+        loop = asyncio.get_running_loop()
+        started = time.monotonic()
+        worker = await self._idle_worker(loop, min(self.queue_wait_s, timeout_s), busy)
+        healthy = False  # until the answer is read: a worker left mid-query is replaced, never reused
+        try:
+            worker.conn.send(message)
+            answered = loop.create_future()
+            fd = worker.conn.fileno()
+            loop.add_reader(fd, lambda: answered.done() or answered.set_result(None))
+            try:
+                remaining = max(0.0, timeout_s - (time.monotonic() - started))
+                await asyncio.wait_for(answered, remaining)
+            except (TimeoutError, asyncio.TimeoutError):
+                raise timed_out() from None
+            finally:
+                loop.remove_reader(fd)
+            os.set_blocking(fd, True)  # uvloop leaves a watched fd non-blocking: the rest of a long answer is waited for
+            outcome = worker.conn.recv()
+            healthy = True
+        except (EOFError, OSError) as exc:
+            raise died(worker.process.exitcode) from exc
+        finally:
+            if healthy:
+                self._idle.put(worker)
+            else:
+                threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    async def _idle_worker(self, loop, wait_s: float, busy: Callable[[], Exception]) -> _Worker:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        waiting = loop.run_in_executor(None, functools.partial(self._idle.get, timeout=wait_s))
+        try:
+            return await asyncio.shield(waiting)
+        except queue.Empty:
+            raise busy() from None
+        except asyncio.CancelledError:  # the caller went away: the worker the thread still gets goes back to the pool
+            waiting.add_done_callback(lambda done: done.exception() is None and self._idle.put(done.result()))
+            raise
 
     def pids(self) -> list[int]:
         """The worker processes' ids."""

@@ -113,17 +113,25 @@ class QueryPool:
 
     def run(self, request: QueryRequest, accept: str | None, timeout_s: float) -> Answer:
         """Answer a query in a worker, within `timeout_s`; 503 past it or when every worker stays busy."""
-        return self._workers.call(
-            (self._generation, request, accept, self.max_rows), timeout_s,
-            busy=lambda: OverloadedError(f"all {self._workers.size} query workers are busy; try again shortly"),
-            timed_out=lambda: QueryTimeoutError(
+        return self._workers.call((self._generation, request, accept, self.max_rows), timeout_s,
+                                  **self._errors(timeout_s))
+
+    async def arun(self, request: QueryRequest, accept: str | None, timeout_s: float) -> Answer:
+        """`run`, awaited on the event loop without holding a thread."""
+        return await self._workers.acall((self._generation, request, accept, self.max_rows), timeout_s,
+                                         **self._errors(timeout_s))
+
+    def _errors(self, timeout_s: float) -> dict:
+        return {
+            "busy": lambda: OverloadedError(f"all {self._workers.size} query workers are busy; try again shortly"),
+            "timed_out": lambda: QueryTimeoutError(
                 f"the query ran past its time limit of {timeout_s:g} s and was stopped"
             ),
-            died=lambda code: MemoryLimitError(
+            "died": lambda code: MemoryLimitError(
                 f"the query was stopped: its worker died (exit {code}), which happens when a query needs more than "
                 f"{(self.memory_bytes or 0) // 2**20} MiB (NEWSKG_QUERY_MEMORY_BYTES raises it)"
             ),
-        )
+        }
 
     def close(self) -> None:
         self._workers.close()

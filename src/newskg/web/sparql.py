@@ -6,6 +6,7 @@ import functools
 import re
 
 from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from newskg.core import vocab
 from newskg.core.errors import NewsKGError, NotAcceptableError
@@ -20,7 +21,7 @@ from newskg.sparql.wikidata_service import answered_from_snapshot, rewrite_for_s
 from newskg.web import openapi
 from newskg.web.auth import require_writer
 from newskg.web.body import read_body
-from newskg.web.conditional import conditional_answer
+from newskg.web.conditional import after_answer, answer_headers, before_answer, conditional_answer
 from newskg.wikidata.snapshot import snapshot_date
 
 router = APIRouter()
@@ -65,36 +66,67 @@ def query_tag(kg, operation: QueryRequest, accept: str | None, version: str) -> 
     )
 
 
-def _answer(request: Request, operation: QueryRequest) -> Response:
-    """A query's answer, with its caching headers; 304 (412 for POST) when the client's copy is current."""
+# Longer query texts are read (tokenized, rewritten, tagged) in a thread, not on the event loop: reading costs time
+# in proportion to the text, and the loop serves every other request meanwhile.
+INLINE_QUERY_CHARS = 8192
+
+
+def _prelude(request: Request, operation: QueryRequest) -> tuple[dict[str, str], str, str | None]:
+    """The answer's headers so far, the data version it is computed on, and its ETag (None: no validator)."""
     kg = request.app.state.kg
-    accept = request.headers.get("accept")
-    headers = {}
+    headers = answer_headers()
     try:
         if answered_from_snapshot(operation.query, kg.settings):
             headers[WIKIDATA_SOURCE_HEADER] = wikidata_source(kg)
     except NewsKGError:
         pass  # a text the rewrite refuses is refused again, and reported, when it is answered
     version = data_version(kg)
+    return headers, version, query_tag(kg, operation, request.headers.get("accept"), version)
+
+
+async def _answer(request: Request, operation: QueryRequest) -> Response:
+    """A query's answer, with its caching headers; 304 (412 for POST) when the client's copy is current.
+
+    A short query is handled on the event loop: the checks before evaluation are quick, and the evaluation is awaited
+    in a query worker with no thread waiting for it, so a light query costs no thread-pool hop."""
+    if len(operation.query) > INLINE_QUERY_CHARS:
+        return await run_in_threadpool(_answer_in_thread, request, operation)
+    kg = request.app.state.kg
+    headers, version, tag = _prelude(request, operation)
+    unchanged = before_answer(request, tag, headers)
+    if unchanged is not None:
+        return unchanged
+    answer = await kg.answer_async(operation, request.headers.get("accept"))
+    return after_answer(request, kg, version, tag, answer.body, answer.content_type, headers)
+
+
+def _answer_in_thread(request: Request, operation: QueryRequest) -> Response:
+    kg = request.app.state.kg
+    headers, version, tag = _prelude(request, operation)
 
     def produce() -> tuple[bytes, str]:
-        answer = kg.answer(operation, accept)
+        answer = kg.answer(operation, request.headers.get("accept"))
         return answer.body, answer.content_type
 
-    return conditional_answer(request, kg, version, query_tag(kg, operation, accept, version), produce, headers)
+    return conditional_answer(request, kg, version, tag, produce, headers)
 
 
-def _respond(request: Request, body: bytes) -> Response:
+async def _respond(request: Request, body: bytes) -> Response:
     kg = request.app.state.kg
     endpoint = str(request.url.replace(query=""))
-    operation = parse_request(
-        request.method, request.headers.get("content-type"), request.url.query, body, base_iri=endpoint
-    )
+    read = functools.partial(parse_request, request.method, request.headers.get("content-type"), request.url.query,
+                             body, base_iri=endpoint)
+    operation = read() if len(body) <= INLINE_QUERY_CHARS else await run_in_threadpool(read)
     if isinstance(operation, QueryRequest):
-        return _answer(request, operation)
+        return await _answer(request, operation)
     if isinstance(operation, DescriptionRequest):
-        return _graph_response(request, "service description", endpoint, operation.format,
-                               lambda: kg.service_description(endpoint))
+        return await run_in_threadpool(_graph_response, request, "service description", endpoint, operation.format,
+                                       lambda: kg.service_description(endpoint))
+    return await run_in_threadpool(_update, request, operation)
+
+
+def _update(request: Request, operation) -> Response:
+    kg = request.app.state.kg
     require_writer(request)
     update = apply_update_dataset(operation.update, operation.using_graphs, operation.using_named_graphs)
     kg.update(inline_loads(update, kg.settings, operation.base_iri), base_iri=operation.base_iri)
@@ -125,12 +157,12 @@ def void(request: Request) -> Response:
 
 
 @router.get("/sparql", summary="SPARQL 1.1 query by GET", openapi_extra=openapi.SPARQL_GET)
-def sparql_get(request: Request) -> Response:
+async def sparql_get(request: Request) -> Response:
     """Answer a query given in the URL."""
-    return _respond(request, b"")
+    return await _respond(request, b"")
 
 
 @router.post("/sparql", summary="SPARQL 1.1 query or update by POST", openapi_extra=openapi.SPARQL_POST)
-def sparql_post(request: Request, body: bytes = Depends(read_body)) -> Response:
+async def sparql_post(request: Request, body: bytes = Depends(read_body)) -> Response:
     """Answer a query (form or application/sparql-query body) or apply an update."""
-    return _respond(request, body)
+    return await _respond(request, body)
