@@ -137,14 +137,27 @@ def from_rdflib(term):
 
 
 def quads_to_dataset(quads) -> rdflib.Dataset:
-    """pyoxigraph quads as an rdflib Dataset (default graph plus named graphs)."""
+    """pyoxigraph quads as an rdflib Dataset (default graph plus named graphs); each distinct term is converted
+    once (the same IRIs recur on every line of a description)."""
     dataset = rdflib.Dataset()
+    converted: dict = {}
+    graphs: dict = {}
+
+    def term(value):
+        found = converted.get(value)
+        if found is None:
+            found = converted[value] = to_rdflib(value)
+        return found
+
     for quad in quads:
-        if isinstance(quad.graph_name, ox.DefaultGraph):
+        name = quad.graph_name
+        if isinstance(name, ox.DefaultGraph):
             graph = dataset.default_graph
         else:
-            graph = dataset.graph(to_rdflib(quad.graph_name))
-        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+            graph = graphs.get(name)
+            if graph is None:
+                graph = graphs[name] = dataset.graph(to_rdflib(name))
+        graph.add((term(quad.subject), term(quad.predicate), term(quad.object)))
     return dataset
 
 

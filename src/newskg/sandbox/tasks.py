@@ -20,6 +20,7 @@ from newskg.core.rdfio import from_rdflib, parse_quads, quads_to_dataset, to_rdf
 from newskg.writes.reasoning import entailments, rdfs_entailments
 from newskg.sparql.endpoint import service_failure
 from newskg.writes import validation
+from newskg.writes.candidate import Candidate
 from newskg.writes.validation import ValidationResult, load_shapes, validate
 
 
@@ -58,16 +59,14 @@ def _format(media_type: str):
     return fmt
 
 
-def parse_candidate(data: bytes, media_type: str, base_iri: str | None = None) -> str:
-    """Parse request data in any RDF syntax; its quads as N-Quads (400 with line and column on a syntax error)."""
-    quads = parse_quads(data, _format(media_type), base_iri=base_iri)
-    return (ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"").decode()
+def parse_candidate(data: bytes, media_type: str, base_iri: str | None = None) -> Candidate:
+    """Parse request data in any RDF syntax into a candidate (400 with line and column on a syntax error)."""
+    return Candidate.from_quads(parse_quads(data, _format(media_type), base_iri=base_iri))
 
 
-def prepare_assertion(data: bytes, media_type: str, base_iri: str | None = None) -> tuple[str, str, str]:
-    """Parse and canonicalise a submitted assertion: (skolemised N-Quads, content hash, assertion id)."""
-    candidate = assertions.prepare(data, _format(media_type), base_iri=base_iri)
-    return candidate.nquads(), candidate.content_hash, candidate.assertion_id
+def prepare_assertion(data: bytes, media_type: str, base_iri: str | None = None) -> Candidate:
+    """Parse and canonicalise a submitted assertion: a candidate of skolemised quads, with content hash and id."""
+    return assertions.prepare(data, _format(media_type), base_iri=base_iri)
 
 
 def _dataset(nquads: str) -> rdflib.Dataset:
@@ -154,10 +153,7 @@ def check(
     if report_format:
         outcome.report_text = report.graph.serialize(format=report_format)
     if reasoner and report.conforms:
-        base = _default_triples(candidate)
-        for triple in context.default_graph:
-            base.add(triple)
-        found = entailments(base, ontology, reasoner)
+        found = entailments(set(candidate.default_graph) | set(context.default_graph), ontology, reasoner)
         outcome.inconsistencies = found.inconsistencies
         outcome.entailed_nt = _entailed_nt(found.triples)
     return outcome

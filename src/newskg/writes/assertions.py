@@ -19,15 +19,14 @@ import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-import rdflib
 
 from newskg.core import vocab
 from newskg.core.errors import NotFoundError, ShaclViolationError
-from newskg.core.rdfio import parse_quads, quads_as_insert_data, quads_to_dataset
+from newskg.core.rdfio import parse_quads, quads_as_insert_data
 from newskg.sparql import terms
+from newskg.writes.candidate import ASSERTION_BASE, Candidate, nquad
 
 ASSERTIONS_GRAPH = vocab.GRAPH_BASE + "assertions"
-ASSERTION_BASE = vocab.RESOURCE_BASE + "assertion/"
 AGENT_BASE = vocab.RESOURCE_BASE + "agent/"
 GENID_BASE = vocab.RESOURCE_BASE + ".well-known/genid/"
 XSD_DATETIME = ox.NamedNode(vocab.XSD + "dateTime")
@@ -35,38 +34,11 @@ XSD_INTEGER = ox.NamedNode(vocab.XSD + "integer")
 ASSERTION_ID = re.compile(r"[0-9a-f]{24}")  # what `prepare` mints: the first 24 hex digits of the content hash
 
 
-@dataclass
-class Candidate:
-    """A submission ready to validate and store: skolemised quads, their hash and identifier."""
-
-    quads: list
-    content_hash: str
-    assertion_id: str
-
-    @property
-    def iri(self) -> str:
-        return ASSERTION_BASE + self.assertion_id
-
-    def dataset(self) -> rdflib.Dataset:
-        return quads_to_dataset(self.quads)
-
-    def nquads(self) -> str:
-        return "".join(_nquad(q) for q in self.quads)
-
-    def graphs(self) -> list[str]:
-        return sorted({q.graph_name.value for q in self.quads if not isinstance(q.graph_name, ox.DefaultGraph)})
-
-
-def _nquad(quad) -> str:
-    graph = "" if isinstance(quad.graph_name, ox.DefaultGraph) else f" {quad.graph_name}"
-    return f"{quad.subject} {quad.predicate} {quad.object}{graph} .\n"
-
-
 def prepare(data: bytes, rdf_format, *, base_iri: str | None = None) -> Candidate:
     """Parse a submission, canonicalise its blank nodes and give them stable IRIs; hash the result."""
     dataset = ox.Dataset(parse_quads(data, rdf_format, base_iri=base_iri))
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    canonical = sorted(_nquad(q) for q in dataset)
+    canonical = sorted(nquad(q) for q in dataset)
     digest = hashlib.sha256("".join(canonical).encode()).hexdigest()
     assertion_id = digest[:24]
 
@@ -77,9 +49,9 @@ def prepare(data: bytes, rdf_format, *, base_iri: str | None = None) -> Candidat
 
     quads = sorted(
         (ox.Quad(skolem(q.subject), q.predicate, skolem(q.object), q.graph_name) for q in dataset),
-        key=_nquad,
+        key=nquad,
     )
-    return Candidate(quads, "sha256:" + digest, assertion_id)
+    return Candidate.from_quads(quads, "sha256:" + digest, assertion_id)
 
 
 @dataclass
@@ -137,8 +109,8 @@ def record_insert(candidate: Candidate, submitter: str, shapes_version: str, whe
         f"{a} <{P}generatedAtTime> {ox.Literal(when, datatype=XSD_DATETIME)} .",
         f"{a} <{N}contentHash> {ox.Literal(candidate.content_hash)} .",
         f"{a} <{N}shapesVersion> {ox.Literal(shapes_version)} .",
-        f"{a} <{N}tripleCount> {ox.Literal(str(len(candidate.quads)), datatype=XSD_INTEGER)} .",
-        f"{a} <{N}content> {ox.Literal(candidate.nquads())} .",
+        f"{a} <{N}tripleCount> {ox.Literal(str(candidate.quad_count), datatype=XSD_INTEGER)} .",
+        f"{a} <{N}content> {ox.Literal(candidate.nquads)} .",
         f"{agent} a <{P}Agent> .",
         f"{agent} <{vocab.RDFS}label> {ox.Literal('writer ' + submitter)} .",
     ]
@@ -147,10 +119,14 @@ def record_insert(candidate: Candidate, submitter: str, shapes_version: str, whe
 
 
 def write_update(candidate: Candidate, submitter: str, shapes_version: str, entailed: list, when: str) -> str:
-    """One SPARQL update (one transaction) that stores content, provenance and entailments together."""
+    """One SPARQL update (one transaction) that stores content, provenance and entailments together.
+
+    `entailed` holds pyoxigraph triples (or (s, p, o) tuples of pyoxigraph terms), written as the reasoner gave them.
+    """
     inferred = ""
     if entailed:
-        inferred = f"\nGRAPH <{vocab.INFERRED_GRAPH}> {{\n" + "\n".join(f"{s} {p} {o} ." for s, p, o in entailed) + "\n}"
+        inferred = f"\nGRAPH <{vocab.INFERRED_GRAPH}> {{\n" + "\n".join(
+            " ".join(terms.text(term) for term in triple) + " ." for triple in entailed) + "\n}"
     return (
         "INSERT DATA {\n"
         + quads_as_insert_data(candidate.quads)
@@ -210,7 +186,7 @@ def retraction_update(record: AssertionRecord, still_asserted: set[str], retract
     """One SPARQL update that removes what the assertion added and records its invalidation."""
     quads = list(ox.parse(record.content, ox.RdfFormat.N_QUADS))
     removable = [
-        q for q in quads if isinstance(q.graph_name, ox.DefaultGraph) and _nquad(q) not in still_asserted
+        q for q in quads if isinstance(q.graph_name, ox.DefaultGraph) and nquad(q) not in still_asserted
     ]
     assertion, activity = terms.iri(record.iri, "the assertion"), ox.NamedNode(record.iri + "/retraction")
     agent = ox.NamedNode(agent_iri(retractor))

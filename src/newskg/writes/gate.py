@@ -3,6 +3,11 @@
 Every write path goes through here: assertions, Graph Store writes and SPARQL updates. Writes are serialised by
 the knowledge graph's write lock; a write is validated against the state it will be applied to, and is committed
 in one transaction only when it conforms and keeps the graph consistent.
+
+The data flows one way, as one `Candidate` (`candidate.py`): parsed once (in the sandbox for request bodies), its
+context read once from the IRIs it mentions (pyoxigraph quads straight from the store, `context.py`), validated and
+reasoned over in one sandbox call (where rdflib terms are made, for pySHACL and the reasoners), and committed with
+the entailments as the pyoxigraph terms the reasoner's N-Triples gave, written as term text (`sparql/terms.py`).
 """
 
 from __future__ import annotations
@@ -16,16 +21,16 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
-from rdflib.term import URIRef
 
 from newskg.writes import assertions
 
 from newskg.core import vocab
-from newskg.writes.context import context_of, mentioned_iris, stored_context
+from newskg.writes.candidate import Candidate, mentioned_iris
+from newskg.writes.context import context_nquads, context_quads, ontology_terms
 from newskg.core.errors import BadRequestError, ConflictError, InconsistencyError, NotFoundError
 from newskg.core.ontology import load_ontology, ontology_path
 from newskg.sandbox import tasks
-from newskg.core.rdfio import from_rdflib, quads_as_insert_data, quads_to_dataset, to_rdflib
+from newskg.core.rdfio import from_rdflib, quads_as_insert_data, to_rdflib
 from newskg.sparql import terms
 from newskg.sparql.update import MAX_TOUCHED_SUBJECTS, touched_subjects, update_shape
 from newskg.writes.reasoning import entailments
@@ -46,12 +51,19 @@ class GateOutcome:
 
 
 def _named_subjects(subjects: list, entailed) -> set[str] | None:
-    """The IRIs a write touched (for the text index), or None when a blank node is among them (then it looks at all)."""
-    if not all(isinstance(s, ox.NamedNode) for s in subjects):
+    """The IRIs a write touched (for the text index), or None when a blank node is among them (then it looks at all).
+
+    `subjects` and the entailed triples' subjects are pyoxigraph terms."""
+    touched = [*subjects, *(t.subject for t in entailed)]
+    if not all(isinstance(s, ox.NamedNode) for s in touched):
         return None
-    if not all(isinstance(t[0], rdflib.URIRef) for t in entailed):
-        return None
-    return {s.value for s in subjects} | {str(t[0]) for t in entailed}
+    return {s.value for s in touched}
+
+
+def _entailed_triples(entailed_nt: str | None) -> list:
+    """The entailments the sandbox's reasoner gave (N-Triples, sorted there), as pyoxigraph triples in that order."""
+    return [ox.Triple(q.subject, q.predicate, q.object)
+            for q in ox.parse(entailed_nt or "", ox.RdfFormat.N_TRIPLES)]
 
 
 def graph_subjects(store, graph: str | None) -> set[str] | None:
@@ -65,23 +77,6 @@ def graph_subjects(store, graph: str | None) -> set[str] | None:
     if len(rows) > MAX_TOUCHED_SUBJECTS or any(not isinstance(row["s"], ox.NamedNode) for row in rows):
         return None
     return {row["s"].value for row in rows}
-
-
-def _default_triples(dataset: rdflib.Dataset) -> rdflib.Graph:
-    graph = rdflib.Graph()
-    for triple in dataset.default_graph:
-        graph.add(triple)
-    return graph
-
-
-def dataset_nquads(dataset: rdflib.Dataset) -> str:
-    """An rdflib Dataset as N-Quads text (the form RDF takes into the sandbox)."""
-    quads = [
-        ox.Quad(*(from_rdflib(x) for x in (s, p, o)),
-                ox.DefaultGraph() if g is None or g == rdflib.graph.DATASET_DEFAULT_GRAPH_ID else ox.NamedNode(str(g)))
-        for s, p, o, g in dataset.quads((None, None, None, None))
-    ]
-    return (ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"").decode()
 
 
 def dataset_nquads_of(store) -> str:
@@ -182,24 +177,23 @@ class WriteGate:
         """
         if inference not in INFERENCE_MODES:
             raise BadRequestError(f"inference must be one of {', '.join(INFERENCE_MODES)}")
-        candidate_nq = self._run("parse_candidate", data, media_type, base_iri, what="parsing the data", writer=False)
-        return self._check(candidate_nq, self.kg.store, inference=inference, shapes=shapes, plain=plain,
+        candidate = self._run("parse_candidate", data, media_type, base_iri, what="parsing the data", writer=False)
+        return self._check(candidate, self.kg.store, inference=inference, shapes=shapes, plain=plain,
                            report_format=report_format, writer=False)
 
-    def _check(self, candidate_nq: str, context_store, replaced: tuple = (), *, writer: bool = True,
+    def _check(self, candidate: Candidate, context_store, replaced: tuple = (), *, writer: bool = True,
                **options) -> tasks.CheckOutcome:
-        """Validate N-Quads against the state in `context_store` (its stored context), in the sandbox."""
+        """Validate a candidate against the state in `context_store` (its stored context), in the sandbox."""
         context_nq = ""
         if not options.get("plain"):
-            quads = list(ox.parse(candidate_nq, ox.RdfFormat.N_QUADS)) if candidate_nq else []
-            context = context_of(context_store, mentioned_iris(quads), self.ontology(), exclude_graphs=replaced)
-            context_nq = dataset_nquads(context)
-        return self._run("check", candidate_nq, context_nq, ontology_path=str(ontology_path(self.kg.settings)),
+            context_nq = context_nquads(context_store, candidate.mentioned, self.ontology(), exclude_graphs=replaced)
+        return self._run("check", candidate.nquads, context_nq, ontology_path=str(ontology_path(self.kg.settings)),
                          what="validating the data", writer=writer, **options)
 
-    def _gated(self, candidate_nq: str, context_store, replaced: tuple = ()) -> set:
-        """The entailments of a write that conforms in context and keeps the graph consistent; 422 otherwise."""
-        outcome = self._check(candidate_nq, context_store, replaced, reasoner=self.kg.settings.reasoner)
+    def _gated(self, candidate: Candidate, context_store, replaced: tuple = ()) -> list:
+        """The entailments (pyoxigraph triples) of a write that conforms in context and keeps the graph consistent;
+        422 otherwise."""
+        outcome = self._check(candidate, context_store, replaced, reasoner=self.kg.settings.reasoner)
         if not outcome.conforms:
             raise assertions.refuse(outcome)
         if outcome.inconsistencies:
@@ -207,15 +201,16 @@ class WriteGate:
                 "the data would make the graph inconsistent under OWL 2 RL; nothing was written",
                 detail={"inconsistencies": outcome.inconsistencies},
             )
-        return {tuple(to_rdflib(t) for t in (x.subject, x.predicate, x.object))
-                for x in ox.parse(outcome.entailed_nt or "", ox.RdfFormat.N_TRIPLES)}
+        return _entailed_triples(outcome.entailed_nt)
 
     # --- updates and graph store writes -----------------------------------------------------------------
-    def _described(self, store, iris: set[str], graphs: set[str]) -> rdflib.Dataset:
-        """The descriptions of `iris` (and of what points at them) in every graph, and the named `graphs`, in `store`."""
-        dataset = rdflib.Dataset()
-        ontology_terms = {str(t) for t in self.ontology().subjects()}
-        wanted = sorted(i for i in iris if "://" in i and i not in ontology_terms and not i.startswith(_W3C)
+    def _described(self, store, iris: set[str], graphs: set[str], *, hidden: str | None = None) -> list:
+        """The descriptions of `iris` (and of what points at them) in every graph, and the named `graphs`, in
+        `store`: pyoxigraph quads, each once (none from the graph `hidden`)."""
+        found: dict = {}  # an ordered set
+        known = ontology_terms(self.ontology())
+        default = ox.DefaultGraph()
+        wanted = sorted(i for i in iris if "://" in i and i not in known and not i.startswith(_W3C)
                         and terms.is_iri(i))[:20_000]
         for start in range(0, len(wanted), 200):
             values = terms.iri_list(wanted[start : start + 200])
@@ -225,14 +220,15 @@ class WriteGate:
                 "{ GRAPH ?g { { ?x ?p ?o BIND(?x AS ?s) } UNION { ?s ?p ?x BIND(?x AS ?o) } } } }"
             )
             for row in store.query(described).rows():
-                graph = dataset.graph(URIRef(row["g"].value)) if "g" in row else dataset.default_graph
-                graph.add((to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"])))
+                if "g" not in row or row["g"].value != hidden:
+                    found[ox.Quad(row["s"], row["p"], row["o"], row["g"] if "g" in row else default)] = None
         for graph in sorted(graphs):
             rows = store.query("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }",
                                bindings={"g": terms.iri(graph, "the graph")}).rows()
             for row in rows:
-                dataset.graph(URIRef(graph)).add((to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"])))
-        return dataset
+                if graph != hidden:
+                    found[ox.Quad(row["s"], row["p"], row["o"], ox.NamedNode(graph))] = None
+        return list(found)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Apply a SPARQL update only if the resources it touches still conform afterwards (one transaction)."""
@@ -258,16 +254,15 @@ class WriteGate:
             subjects = touched_subjects(sparql, shape, set(bound), complete)
             self._commit_update(sparql, base_iri, entailed, subjects)
 
-    def _check_scratch(self, scratch, shape, touched: set[str]) -> set:
+    def _check_scratch(self, scratch, shape, touched: set[str]) -> list:
         """Validate, in `scratch` (the update already applied), the resources the update touched; their entailments."""
         graphs = {g for g in scratch.named_graphs() if g in touched} if shape.graph_operations else set()
         if shape.graph_operations:
             touched = touched | _subjects_of(scratch, graphs | {""})
-        candidate = self._described(scratch, touched, {g for g in graphs if g})
-        has_data = next(iter(candidate.quads((None, None, None, None))), None) is not None
-        return self._gated(dataset_nquads(candidate), scratch) if has_data else set()
+        described = self._described(scratch, touched, {g for g in graphs if g})
+        return self._gated(Candidate.from_quads(described), scratch) if described else []
 
-    def _commit_update(self, sparql: str, base_iri: str | None, entailed: set,
+    def _commit_update(self, sparql: str, base_iri: str | None, entailed: list,
                        subjects: set[str] | None = None) -> None:
         self.kg.store.update(sparql, base_iri=base_iri)
         self._store_entailments(entailed)
@@ -285,15 +280,10 @@ class WriteGate:
             touched = set(shape.iris) | self._bound_by_where(shape, base_iri)
             named = {g for g in touched if "://" in g and store.has_graph(g)} if shape.graph_operations else set()
             hidden = getattr(store, "default_graph_iri", None)  # the graph a remote store keeps our default in
-
-            def as_quads(dataset):
-                return [ox.Quad(*(from_rdflib(x) for x in (s, p, o)),
-                                ox.DefaultGraph() if g is None or g == rdflib.graph.DATASET_DEFAULT_GRAPH_ID
-                                else ox.NamedNode(str(g)))
-                        for s, p, o, g in dataset.quads((None, None, None, None)) if g is None or str(g) != hidden]
-
-            described = as_quads(self._described(store, touched, named))
-            quads = described + as_quads(stored_context(store, quads_to_dataset(described), self.ontology()))
+            described = self._described(store, touched, named, hidden=hidden)
+            context = context_quads(store, mentioned_iris(described), self.ontology())
+            quads = described + [q for q in context
+                                 if isinstance(q.graph_name, ox.DefaultGraph) or q.graph_name.value != hidden]
             before = OxigraphStore()
             try:
                 before.load(self.ontology().serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
@@ -322,28 +312,28 @@ class WriteGate:
         with self.kg.write_lock:
             before = graph_subjects(self.kg.store, graph) if replace else set()  # their text may go
             replaced = (graph,) if replace and graph else ()
-            candidate_nq = (ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"").decode()
-            entailed = self._gated(candidate_nq, self.kg.store, replaced) if quads else set()
+            candidate = Candidate.from_quads(quads)
+            entailed = self._gated(candidate, self.kg.store, replaced) if quads else []
             if operations:
                 self.kg.store.update(" ;\n".join(operations))
             self._store_entailments(entailed)
             subjects = None if before is None else _named_subjects(
-                [q.subject for q in quads] + [ox.NamedNode(s) for s in before], entailed)
+                candidate.subjects() + [ox.NamedNode(s) for s in before], entailed)
             self.kg.committed(durable=True, subjects=subjects)
 
-    def _store_entailments(self, entailed: set) -> None:
+    def _store_entailments(self, entailed: list) -> None:
+        """Add entailments (pyoxigraph triples, as the reasoner gave them) to the inferred graph."""
         if entailed:
-            body = "\n".join(" ".join(terms.text(from_rdflib(x)) for x in t) + " ." for t in sorted(entailed))
+            body = "\n".join(" ".join(terms.text(x) for x in t) + " ." for t in entailed)
             self.kg.store.update(f"INSERT DATA {{ GRAPH <{vocab.INFERRED_GRAPH}> {{\n{body}\n}} }}")
 
     # --- assertions ---------------------------------------------------------------------------------
     def submit(self, data: bytes, rdf_format, submitter: str) -> GateOutcome:
         """Validate and store an assertion with provenance; the same content twice is stored once."""
-        nquads, content_hash, assertion_id = self._run(
+        candidate = self._run(
             "prepare_assertion", data, rdf_format.media_type, what="parsing and canonicalising the assertion"
         )
-        candidate = assertions.Candidate(list(ox.parse(nquads, ox.RdfFormat.N_QUADS)), content_hash, assertion_id)
-        if not candidate.quads:
+        if candidate.empty:
             raise BadRequestError("the assertion is empty: there is nothing to validate or store")
         with self.kg.write_lock:
             existing = assertions.read_record(self.kg.store, candidate.assertion_id)
@@ -353,12 +343,11 @@ class WriteGate:
                         f"this content was asserted as {existing.iri} and retracted at {existing.invalidated_at}"
                     )
                 return GateOutcome(existing, created=False)
-            entailed = self._gated(nquads, self.kg.store)
+            entailed = self._gated(candidate, self.kg.store)
             shapes_version = self.shapes()[1]
             when = assertions._now()
-            rows = [tuple(from_rdflib(t) for t in triple) for triple in sorted(entailed)]
-            self.kg.store.update(assertions.write_update(candidate, submitter, shapes_version, rows, when))
-            self.kg.committed(durable=True, subjects=_named_subjects([q.subject for q in candidate.quads], entailed))
+            self.kg.store.update(assertions.write_update(candidate, submitter, shapes_version, entailed, when))
+            self.kg.committed(durable=True, subjects=_named_subjects(candidate.subjects(), entailed))
             return GateOutcome(assertions.read_record(self.kg.store, candidate.assertion_id), created=True)
 
     def get(self, assertion_id: str) -> assertions.AssertionRecord:
@@ -374,11 +363,10 @@ class WriteGate:
             if record.invalidated_at:
                 raise ConflictError(f"assertion {assertion_id} was already retracted at {record.invalidated_at}")
             shared = assertions.lines_still_asserted(self.kg.store, record)
-            subjects = {q.subject.value for q in ox.parse(record.content, ox.RdfFormat.N_QUADS)}
+            content = Candidate(record.content, frozenset())
             self.kg.store.update(assertions.retraction_update(record, shared, retractor, assertions._now()))
-            self._refresh_entailments_of(subjects)
-            content = [q.subject for q in ox.parse(record.content, ox.RdfFormat.N_QUADS)]
-            self.kg.committed(durable=True, subjects=_named_subjects(content, ()))
+            self._refresh_entailments_of({s.value for s in content.subjects() if isinstance(s, ox.NamedNode)})
+            self.kg.committed(durable=True, subjects=_named_subjects(content.subjects(), ()))
             return self.get(assertion_id)
 
     def refresh_all(self, engine: str | None = None):
@@ -404,18 +392,17 @@ class WriteGate:
         """Recompute the entailments about `subjects` from what the store now holds (scoped refresh)."""
         if not subjects:
             return
-        context = context_of(self.kg.store, set(subjects), self.ontology())
-        entailed_nt, _ = self._run("entail", dataset_nquads(context), ontology_path=str(ontology_path(self.kg.settings)),
+        context_nq = context_nquads(self.kg.store, set(subjects), self.ontology())
+        entailed_nt, _ = self._run("entail", context_nq, ontology_path=str(ontology_path(self.kg.settings)),
                                    reasoner=self.kg.settings.reasoner, what="reasoning over the retracted resources")
-        found = {tuple(to_rdflib(t) for t in (x.subject, x.predicate, x.object))
-                 for x in ox.parse(entailed_nt, ox.RdfFormat.N_TRIPLES)}
-        keep = [t for t in sorted(found) if str(t[0]) in subjects]
+        keep = [t for t in _entailed_triples(entailed_nt)
+                if isinstance(t.subject, ox.NamedNode) and t.subject.value in subjects]
         values = " ".join(str(ox.NamedNode(s)) for s in sorted(subjects))
         update = (
             f"DELETE {{ GRAPH <{vocab.INFERRED_GRAPH}> {{ ?s ?p ?o }} }} "
             f"WHERE {{ VALUES ?s {{ {values} }} GRAPH <{vocab.INFERRED_GRAPH}> {{ ?s ?p ?o }} }}"
         )
         if keep:
-            body = "\n".join(" ".join(str(from_rdflib(x)) for x in t) + " ." for t in keep)
+            body = "\n".join(" ".join(terms.text(x) for x in t) + " ." for t in keep)
             update += f" ;\nINSERT DATA {{ GRAPH <{vocab.INFERRED_GRAPH}> {{\n{body}\n}} }}"
         self.kg.store.update(update)

@@ -47,7 +47,8 @@ def _reasonable_available() -> bool:
     return True
 
 
-def _closure_owlrl(graph: rdflib.Graph, semantics: str = "OWLRL_Semantics") -> set:
+def _closure_owlrl(graph, semantics: str = "OWLRL_Semantics") -> set:
+    """The closure of a graph (or any iterable of rdflib triples)."""
     import owlrl
 
     work = rdflib.Graph()
@@ -62,11 +63,12 @@ def rdfs_entailments(graph: rdflib.Graph) -> set:
     return _closure_owlrl(graph, "RDFS_Semantics") - set(graph)
 
 
-def _closure_reasonable(graph: rdflib.Graph) -> set:
+def _closure_reasonable(triples) -> set:
+    """The closure of a graph (or any iterable of rdflib triples: the reasoner takes a list as well as a Graph)."""
     import reasonable
 
     reasoner = reasonable.PyReasoner()
-    reasoner.from_graph(graph)
+    reasoner.from_graph(triples if isinstance(triples, rdflib.Graph) else list(triples))
     return set(reasoner.reason())
 
 
@@ -135,9 +137,16 @@ _PREFIXES = "PREFIX owl: <http://www.w3.org/2002/07/owl#>\nPREFIX rdf: <http://w
 def inconsistencies(closure: set) -> list[str]:
     """Why a closure is inconsistent under OWL 2 RL (empty when it is consistent)."""
     store = ox.Store()
-    store.extend(
-        ox.Quad(from_rdflib(s), from_rdflib(p), from_rdflib(o), ox.DefaultGraph()) for s, p, o in closure if not isinstance(s, Literal)
-    )
+    converted: dict = {}  # each distinct term once: the same IRIs recur all over a closure
+
+    def term(value):
+        found = converted.get(value)
+        if found is None:
+            found = converted[value] = from_rdflib(value)
+        return found
+
+    default = ox.DefaultGraph()
+    store.extend(ox.Quad(term(s), term(p), term(o), default) for s, p, o in closure if not isinstance(s, Literal))
     found = []
     for rule, query in _FALSE_RULES.items():
         for row in store.query(_PREFIXES + query):
@@ -145,20 +154,32 @@ def inconsistencies(closure: set) -> list[str]:
     return sorted(set(found))
 
 
-def entailments(data: rdflib.Graph, ontology: rdflib.Graph, engine: str = "auto") -> Entailments:
-    """The data-level OWL 2 RL entailments of ontology + data that neither already states."""
+_ONTOLOGY_PARTS: list = [(None, None)]  # [(the ontology graph, what entailments() needs of it)]: one entry
+
+
+def _ontology_parts(ontology: rdflib.Graph) -> tuple[frozenset, frozenset, frozenset]:
+    """The ontology's triples, the terms it describes and its triples normalised, computed once per ontology graph
+    (it is parsed once per file version and treated as read-only) instead of copied on every call."""
+    graph, parts = _ONTOLOGY_PARTS[0]
+    if graph is not ontology or len(parts[0]) != len(ontology):
+        triples = frozenset(ontology)
+        parts = (triples, frozenset(ontology.subjects()), frozenset(_normalise(t) for t in triples))
+        _ONTOLOGY_PARTS[0] = (ontology, parts)  # one assignment: another thread sees the old entry or this one
+    return parts
+
+
+def entailments(data, ontology: rdflib.Graph, engine: str = "auto") -> Entailments:
+    """The data-level OWL 2 RL entailments of ontology + data (an rdflib Graph, or any iterable of rdflib triples)
+    that neither already states."""
     if engine not in ENGINES:
         raise NewsKGError(f"unknown reasoner {engine!r}; choose one of {', '.join(ENGINES)}")
-    base = rdflib.Graph()
-    for triple in ontology:
-        base.add(triple)
-    for triple in data:
-        base.add(triple)
+    ontology_triples, ontology_terms, ontology_stated = _ontology_parts(ontology)
+    data_triples = set(data)
+    base = ontology_triples | data_triples
     chosen = engine if engine != "auto" else ("reasonable" if _reasonable_available() else "owlrl")
     started = time.perf_counter()
     closure = {_normalise(t) for t in (_closure_owlrl(base) if chosen == "owlrl" else _closure_reasonable(base))}
-    ontology_terms = set(ontology.subjects())
-    stated = {_normalise(t) for t in base}
+    stated = ontology_stated | {_normalise(t) for t in data_triples}
     added = {t for t in closure - stated if _keep(t, ontology_terms)}
-    problems = inconsistencies(closure | set(base))
+    problems = inconsistencies(closure | base)
     return Entailments(added, problems, chosen, time.perf_counter() - started)
