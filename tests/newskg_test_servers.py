@@ -64,6 +64,8 @@ class RunningServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()  # else an unclosed-file ResourceWarning when the Popen is collected
 
 
 class LoopbackServer:

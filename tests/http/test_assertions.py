@@ -4,6 +4,7 @@ import json
 import threading
 from pathlib import Path
 
+import pyoxigraph as ox
 import rdflib
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -39,9 +40,10 @@ def test_validate_reports_conformance_as_json(client):
 
 def test_validation_uses_the_stored_context(client):
     """The candidate names the KNB and the unrest without typing them: the stored types make it conform."""
-    alone = rdflib.Dataset()
-    alone.parse(data=OK, format="trig")
+    from newskg.core.rdfio import parse_dataset
     from newskg.writes.validation import load_shapes, validate
+
+    alone = parse_dataset(OK, ox.RdfFormat.TRIG)  # read by pyoxigraph, as the write gate reads a candidate
 
     isolated = validate(alone, load_shapes())
     assert not isolated.conforms, "without context the referenced nodes look untyped"

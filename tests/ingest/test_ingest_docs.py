@@ -9,6 +9,7 @@ import pyoxigraph as ox
 import rdflib
 
 from newskg.cli import main
+from newskg.core.rdfio import parse_rdf_file
 from newskg_test_servers import ROOT
 
 from .helpers import ARTICLE, SHEET
@@ -47,7 +48,7 @@ def test_ontology_readme_claim_parses_and_matches_the_article():
     shipped = ox.Dataset(ox.parse(path=str(ROOT / "graph" / "nunl-6177422.trig"), format=ox.RdfFormat.TRIG))
     missing = [q for q in example if q not in shipped]
     assert not missing, missing[:3]
-    body = rdflib.Dataset().parse(ROOT / "graph" / "nunl-6177422.trig", format="trig").value(
+    body = parse_rdf_file(ROOT / "graph" / "nunl-6177422.trig").default_graph.value(
         rdflib.URIRef(ARTICLE.replace("voorbeeldkrant-100001", "nunl-6177422")),
         rdflib.URIRef("http://schema.org/articleBody"))
     nkg = "https://w3id.org/newskg/ontology#"

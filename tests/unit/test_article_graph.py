@@ -17,6 +17,8 @@ from rdflib import BNode, Dataset, Literal, Namespace, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF, RDFS, XSD
 
+from newskg.core.rdfio import parse_rdf_file
+
 ROOT = Path(__file__).resolve().parents[2]
 GRAPH_DIR = ROOT / "graph"
 ARTICLE_TRIG = GRAPH_DIR / "nunl-6177422.trig"
@@ -49,9 +51,8 @@ def claim(n: int) -> URIRef:
 
 @lru_cache(maxsize=None)
 def dataset(path: Path) -> Dataset:
-    ds = Dataset()
-    ds.parse(path, format="trig")
-    return ds
+    # Read by pyoxigraph as the service reads it (rdflib's own TriG parser is compared with it below).
+    return parse_rdf_file(path)
 
 
 def default(ds: Dataset):

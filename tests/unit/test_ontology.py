@@ -9,10 +9,11 @@ import owlrl
 import pyoxigraph
 import pytest
 from owlrl.Namespaces import ERRNS
-from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 import newskg
+from newskg.core.rdfio import parse_rdf_file
 
 ROOT = Path(__file__).resolve().parents[2]
 ONTOLOGY_FILE = ROOT / "ontology" / "newskg.ttl"
@@ -63,12 +64,10 @@ def owl_rl_inconsistencies(graph: Graph) -> list[str]:
 
 def instance_triples() -> Graph:
     """All triples of all graphs of every graph/*.trig file, merged into one graph."""
-    dataset = Dataset()
-    for path in sorted(GRAPH_DIR.glob("*.trig")):
-        dataset.parse(path, format="trig")
     merged = Graph()
-    for subject, predicate, obj, _context in dataset.quads((None, None, None, None)):
-        merged.add((subject, predicate, obj))
+    for path in sorted(GRAPH_DIR.glob("*.trig")):
+        for subject, predicate, obj, _context in parse_rdf_file(path).quads((None, None, None, None)):
+            merged.add((subject, predicate, obj))
     return merged
 
 

@@ -6,6 +6,7 @@ import pytest
 import rdflib
 from rdflib import RDF, URIRef
 
+from newskg.core.rdfio import parse_rdf_file
 from newskg.writes.reasoning import entailments
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,8 +20,7 @@ def ontology():
 
 @pytest.fixture(scope="module")
 def article():
-    dataset = rdflib.Dataset()
-    dataset.parse(ROOT / "graph" / "nunl-6177422.trig", format="trig")
+    dataset = parse_rdf_file(ROOT / "graph" / "nunl-6177422.trig")
     graph = rdflib.Graph()
     for triple in dataset.default_graph:
         graph.add(triple)

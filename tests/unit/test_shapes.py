@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, SH
 
+from newskg.core.rdfio import parse_rdf_file, quads_to_dataset
 from newskg.writes.validation import (
     GRAPH_TRIPLE_COUNT,
     ShapesError,
@@ -45,9 +47,7 @@ def ontology() -> rdflib.Graph | None:
 def parse_case(path: Path) -> rdflib.Graph:
     """A .trig case as a Dataset (named graphs kept), a .ttl case as a plain Graph."""
     if path.suffix == ".trig":
-        dataset = rdflib.Dataset()
-        dataset.parse(path, format="trig")
-        return dataset
+        return parse_rdf_file(path)  # read by pyoxigraph, as the write gate reads a candidate
     return rdflib.Graph().parse(path, format="turtle")
 
 
@@ -138,10 +138,8 @@ def test_article_graph_conforms(shapes, ontology):
     if not ARTICLE_GRAPH.exists():
         pytest.skip("graph/nunl-6177422.trig does not exist yet")
     assert ontology is not None, "the article graph exists but ontology/newskg.ttl does not"
-    data = rdflib.Dataset()
-    data.parse(ARTICLE_GRAPH, format="trig")
-    if SNAPSHOT_GRAPH.exists():
-        data.parse(SNAPSHOT_GRAPH, format="trig")
+    paths = [ARTICLE_GRAPH, *([SNAPSHOT_GRAPH] if SNAPSHOT_GRAPH.exists() else [])]
+    data = quads_to_dataset(quad for path in paths for quad in ox.parse(path=str(path), format=ox.RdfFormat.TRIG))
     report = validate(data, shapes, ontology=ontology)
     assert report.results == [], describe(report)
     assert report.conforms
@@ -151,9 +149,8 @@ def test_article_claims_are_actually_checked(shapes, ontology):
     """Guard against a vacuous pass: breaking one claim of the article graph is reported."""
     if not ARTICLE_GRAPH.exists():
         pytest.skip("graph/nunl-6177422.trig does not exist yet")
-    data = rdflib.Dataset()
-    data.parse(ARTICLE_GRAPH, format="trig")
-    claims = sorted(data.subjects(RDF.type, NKG.Claim))
+    data = parse_rdf_file(ARTICLE_GRAPH)
+    claims = sorted(data.default_graph.subjects(RDF.type, NKG.Claim))
     assert claims, "the article graph has no nkg:Claim in its default graph"
     claim = claims[0]
     data.remove_graph(data.graph(claim))
@@ -173,7 +170,7 @@ def test_context_supplies_referenced_descriptions_without_reporting_them(shapes,
         if s == actor:
             context.add((s, p, o))
         else:
-            data.graph(g).add((s, p, o)) if g != full.default_graph.identifier else data.add((s, p, o))
+            (data.graph(g) if g != full.default_graph.identifier else data.default_graph).add((s, p, o))
     alone = validate(data, shapes, ontology=ontology)
     assert any("nkg:claimant must point at an nkg:Actor" in m for m in alone.messages()), describe(alone)
     context.remove((actor, rdflib.RDFS.label, None))  # a fault of the stored actor, not of the candidate

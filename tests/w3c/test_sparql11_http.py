@@ -160,11 +160,11 @@ def _run_update(server, test: W3CTest) -> None:
         graph: parse_graph(data_as_ntriples(path, file_iri(path)), "nt") for graph, path in test.result_graph_data
     }
     expected_named = {g: content for g, content in expected_named.items() if len(content)}
-    actual_default = parse_graph(actual.default_context.serialize(format="nt").encode(), "nt")
+    actual_default = parse_graph(actual.default_graph.serialize(format="nt").encode(), "nt")
     actual_named = {
         str(context.identifier): context
-        for context in actual.contexts()
-        if context.identifier != actual.default_context.identifier and len(context)
+        for context in actual.graphs()
+        if context.identifier != actual.default_graph.identifier and len(context)
     }
     assert results_equal(expected_default, actual_default, False), (
         f"default graph:\nexpected:\n{describe(expected_default)}\nactual:\n{describe(actual_default)}"
