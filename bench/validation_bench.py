@@ -6,7 +6,7 @@ Two stores side by side in one process: (a) the seed only (ontology, the article
 what `KnowledgeGraph.open` loads), (b) the seed plus the synthetic corpus of bench/corpus.py. The assertion
 (bench/gate_fixtures.py: a new claim, its statement date and a claim graph with three figures, 48 triples) refers
 to the article's resources in (a) and to the corpus's in (b). Timed through the real code path:
-`kg.gate.validate(dataset)` (context extraction + pySHACL), after a warm-up, with the (a) and (b) repetitions
+`kg.gate.validate(trig, "application/trig")` (parsing, context extraction, pySHACL), after a warm-up, with the (a) and (b) repetitions
 interleaved so that noise on the 2-core machine hits both alike; the invalid variant (three violations) likewise;
 then `kg.gate.submit` (validation, OWL 2 RL consistency of candidate + context, the write with provenance, flush).
 
@@ -63,15 +63,16 @@ class Side:
         self.name = name
         self.kg, self.load_times = gf.open_store(folder, corpus_file)
         self.refs = gf.pick_refs(self.kg, prefix, around)
-        self.valid = assertions.prepare(gf.assertion_trig(self.refs, f"{name}-v"), ox.RdfFormat.TRIG)
-        self.invalid = assertions.prepare(gf.assertion_trig(self.refs, f"{name}-i", valid=False), ox.RdfFormat.TRIG)
-        self.valid_ds = self.valid.dataset()
-        self.invalid_ds = self.invalid.dataset()
+        self.valid_trig = gf.assertion_trig(self.refs, f"{name}-v")
+        self.invalid_trig = gf.assertion_trig(self.refs, f"{name}-i", valid=False)
+        self.valid = assertions.prepare(self.valid_trig, ox.RdfFormat.TRIG)
+        self.valid_ds = self.valid_trig  # what validate() takes: the TriG as a client sends it
+        self.invalid_ds = self.invalid_trig
         self.triples = sum(self.kg.store.triple_counts().values())
 
     def validate(self, dataset) -> tuple[float, object]:
         started = time.perf_counter()
-        report = self.kg.gate.validate(dataset)
+        report = self.kg.gate.validate(dataset, "application/trig")
         return time.perf_counter() - started, report
 
 
@@ -89,7 +90,7 @@ def profile_validation(side: Side, reps: int, path: Path) -> list[str]:
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(reps):
-        side.kg.gate.validate(side.valid_ds)
+        side.kg.gate.validate(side.valid_ds, "application/trig")
     profiler.disable()
     buffer = io.StringIO()
     pstats.Stats(profiler, stream=buffer).sort_stats("cumulative").print_stats(30)
@@ -257,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         sides = [a, b]
         for side in sides:
             for ds, should in ((side.valid_ds, True), (side.invalid_ds, False)):
-                conforms = side.kg.gate.validate(ds).conforms
+                conforms = side.kg.gate.validate(ds, "application/trig").conforms
                 if conforms != should:
                     raise SystemExit(f"store {side.name}: the {'valid' if should else 'invalid'} assertion "
                                      f"{'does not conform' if should else 'conforms'}")
@@ -268,11 +269,11 @@ def main(argv: list[str] | None = None) -> int:
         valid = interleaved(sides, args.reps, lambda s, i: s.validate(s.valid_ds)[0])
         invalid = interleaved(sides, args.reps, lambda s, i: s.validate(s.invalid_ds)[0])
 
-        from newskg.writes.context import stored_context
+        from newskg.writes.context import context_nquads
 
         def context_time(side: Side, i: int) -> float:
             started = time.perf_counter()
-            stored_context(side.kg.store, side.valid_ds, side.kg.gate.ontology())
+            context_nquads(side.kg.store, side.valid.mentioned, side.kg.gate.ontology())
             return time.perf_counter() - started
 
         contexts = interleaved(sides, args.reps, context_time)
@@ -305,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             "assertion_quads": len(a.valid.quads), "sides": {}, "profiles": profiles,
         }
         for side in sides:
-            context = stored_context(side.kg.store, side.valid_ds, side.kg.gate.ontology())
+            context = context_nquads(side.kg.store, side.valid.mentioned, side.kg.gate.ontology()).splitlines()
             result["sides"][side.name] = {
                 "triples": side.triples, "load": side.load_times, "refs": side.refs,
                 "context_triples": len(context),

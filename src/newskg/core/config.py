@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     )
     max_result_rows: int = Field(100_000, gt=0, description="Most rows a SELECT may return.")
     max_concurrent_queries: int = Field(
-        4, ge=1, le=64, description="Query worker processes; more concurrent queries wait, then get 503."
+        8, ge=1, le=64, description="Query worker processes; more concurrent queries wait, then get 503."
     )
     query_queue_wait_s: float = Field(
         5.0, ge=0, description="Longest a query waits for a free worker before 503, in seconds."

@@ -43,7 +43,7 @@ class WorkerProcesses:
         self._context, self._target, self._args, self._name = context, target, args, name
         self.size = size
         self.queue_wait_s = queue_wait_s
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: queue.Queue[_Worker] = queue.Queue()  # first in, first out (LIFO measured: a worse p99 at 8 clients)
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False

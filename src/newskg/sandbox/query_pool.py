@@ -13,9 +13,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import multiprocessing
+import os
+import queue
+import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Callable
 
 from newskg.egress.policy import EgressPolicy, service_policy
 from newskg.core.errors import MemoryLimitError, NewsKGError, OverloadedError, QueryTimeoutError, StoreError
@@ -54,6 +58,7 @@ def _worker_main(
     store, opened_generation = None, -1
     text_index, text_generation = None, -1  # opened read-only at the first query that calls text:score/text:match
     proxy = None
+    evaluator = _Evaluator()
     while True:
         try:
             message = conn.recv()
@@ -75,7 +80,10 @@ def _worker_main(
                     if store is None or opened_generation != generation:
                         store = OxigraphStore.read_only(Path(store_path))
                         opened_generation = generation
-                    conn.send(answer_query(store, request, accept, max_rows, custom_functions=functions))
+                    opened = store
+                    answer, evaluator = evaluator.run(
+                        lambda: answer_query(opened, request, accept, max_rows, custom_functions=functions))
+                    conn.send(answer)
                     break
                 except StoreError:
                     if attempt == 2:
@@ -87,6 +95,54 @@ def _worker_main(
         except Exception as exc:  # our own fault: reported as a 500, never as the client's
             log.exception("query worker failed")
             conn.send(NewsKGError(f"query worker failed: {type(exc).__name__}: {exc}"))
+
+
+# A query still running after this long is evaluated at a lower CPU priority (nice 10: about a tenth of the CPU share
+# of a normal thread when both want it), so that light queries are not held up by long scans on the same cores.
+LOW_PRIORITY_AFTER_S = 0.01
+LOW_PRIORITY_NICE = 10
+
+
+class _Evaluator:
+    """The thread of a query worker that evaluates its queries. Once a query runs past LOW_PRIORITY_AFTER_S the
+    thread's nice value is raised (Linux keeps one per thread); it cannot be lowered again without privileges, so the
+    thread ends with that query and a new one, at normal priority, takes the next."""
+
+    def __init__(self):
+        self._work: queue.SimpleQueue = queue.SimpleQueue()
+        self._done: queue.SimpleQueue = queue.SimpleQueue()
+        started = threading.Event()
+        self._thread = threading.Thread(target=self._loop, args=(started,), name="newskg-query-eval", daemon=True)
+        self._thread.start()
+        started.wait()
+
+    def _loop(self, started: threading.Event) -> None:
+        self.native_id = threading.get_native_id()
+        started.set()
+        while (work := self._work.get()) is not None:
+            try:
+                self._done.put((True, work()))
+            except BaseException as exc:  # noqa: BLE001  (handed to the worker's loop, which reports it)
+                self._done.put((False, exc))
+
+    def run(self, work: Callable) -> tuple[object, "_Evaluator"]:
+        """`work()`'s result (its exception raised here), and the evaluator for the next query."""
+        self._work.put(work)
+        try:
+            ok, value = self._done.get(timeout=LOW_PRIORITY_AFTER_S)
+            following = self
+        except queue.Empty:
+            try:
+                current = os.getpriority(os.PRIO_PROCESS, self.native_id)
+                os.setpriority(os.PRIO_PROCESS, self.native_id, max(current, LOW_PRIORITY_NICE))
+            except OSError:
+                pass  # no per-thread priorities here: the query runs on at normal priority
+            ok, value = self._done.get()
+            self._work.put(None)  # this thread has a lower priority for good: it ends, a new one takes over
+            following = _Evaluator()
+        if not ok:
+            raise value
+        return value, following
 
 
 class QueryPool:

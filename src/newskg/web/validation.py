@@ -31,12 +31,12 @@ async def _parts(request: Request) -> tuple[bytes, str | None, bytes | None, str
     declared = request.headers.get("content-length", "")
     if not declared.isdigit() or int(declared) > limit:
         raise PayloadTooLargeError(f"a multipart body needs a Content-Length of at most {limit} bytes")
-    form = await request.form()
-    data, shapes = form.get("data"), form.get("shapes")
-    if data is None or isinstance(data, str):
-        raise ProtocolError("a multipart validation request needs a 'data' file part")
-    shapes_bytes = await shapes.read() if shapes is not None and not isinstance(shapes, str) else None
-    return await data.read(), data.content_type, shapes_bytes, getattr(shapes, "content_type", None)
+    async with request.form() as form:  # closes the parts' spooled files when read
+        data, shapes = form.get("data"), form.get("shapes")
+        if data is None or isinstance(data, str):
+            raise ProtocolError("a multipart validation request needs a 'data' file part")
+        shapes_bytes = await shapes.read() if shapes is not None and not isinstance(shapes, str) else None
+        return await data.read(), data.content_type, shapes_bytes, getattr(shapes, "content_type", None)
 
 
 BASE_SCHEMES = ("http", "https", "urn")
