@@ -34,6 +34,13 @@ class _Worker:
         self.conn.close()
 
 
+def _answer(outcome):
+    """A worker's answer; an exception it sent is raised."""
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
 class WorkerProcesses:
     """`size` processes running `target(conn, *args)`; `call` sends one message to an idle one and waits for its
     answer within a time limit. A worker that runs past it is killed (its CPU and memory freed at once) and replaced,
@@ -95,13 +102,8 @@ class WorkerProcesses:
             healthy = False
             raise died(worker.process.exitcode) from exc
         finally:
-            if healthy:
-                self._idle.put(worker)
-            else:
-                threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
+            self._release(worker, healthy)
+        return _answer(outcome)
 
     async def acall(
         self,
@@ -136,13 +138,15 @@ class WorkerProcesses:
         except (EOFError, OSError) as exc:
             raise died(worker.process.exitcode) from exc
         finally:
-            if healthy:
-                self._idle.put(worker)
-            else:
-                threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
+            self._release(worker, healthy)
+        return _answer(outcome)
+
+    def _release(self, worker: _Worker, healthy: bool) -> None:
+        """Back to the idle workers after a whole answer; otherwise killed and replaced (in the background)."""
+        if healthy:
+            self._idle.put(worker)
+        else:
+            threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
 
     async def _idle_worker(self, loop, wait_s: float, busy: Callable[[], Exception]) -> _Worker:
         try:
