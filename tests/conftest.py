@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# Every app and server a test starts spawns its query workers, each a fresh interpreter (about 0.3 s of CPU). The
+# default of 8 would double that cost over the suite's hundreds of apps; tests of concurrency set their own count.
+os.environ.setdefault("NEWSKG_MAX_CONCURRENT_QUERIES", "4")
 
 from newskg.core.config import Settings
 from newskg.kg import KnowledgeGraph

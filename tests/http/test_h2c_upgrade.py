@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import socket
 import time
 
@@ -228,7 +229,9 @@ async def _echo(scope, receive, send):
     await send({"type": "http.response.body", "body": upgrade + b"; " + body})
 
 
-def _feed(chunks) -> tuple[_Transport, object]:
+def _feed(chunks, done=lambda transport: True) -> tuple[_Transport, object]:
+    """Feed `chunks` to a fresh protocol, then let the loop run until `done(transport)` (at most 10 s: the app's task
+    may need many turns of the loop on a busy machine)."""
     from uvicorn.config import Config
     from uvicorn.server import ServerState
 
@@ -242,13 +245,20 @@ def _feed(chunks) -> tuple[_Transport, object]:
         for chunk in chunks:
             transport.get_protocol().data_received(chunk)
             await asyncio.sleep(0.01)
+        deadline = asyncio.get_running_loop().time() + 10
+        while not done(transport) and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
         return transport, protocol
 
-    return asyncio.run(run())
+    # a thread of its own: a session's Playwright (tests/browser) keeps an event loop running in this one
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, run()).result()
 
 
 def test_websocket_upgrade_still_switches_protocols():
-    transport, protocol = _feed([WEBSOCKET[:40], WEBSOCKET[40:]])
+    transport, protocol = _feed([WEBSOCKET[:40], WEBSOCKET[40:]],
+                                done=lambda t: isinstance(t.get_protocol(), _WebSocketProtocol)
+                                and b"upgrade: websocket\r\n" in b"".join(t.get_protocol().received).lower())
     switched = transport.get_protocol()
     assert isinstance(switched, _WebSocketProtocol) and switched is not protocol
     assert b"upgrade: websocket\r\n" in b"".join(switched.received).lower()
@@ -257,5 +267,5 @@ def test_websocket_upgrade_still_switches_protocols():
 def test_h2c_offer_in_process_body_kept_and_header_gone():
     body = b"x" * 100_000
     sent = _post(body)
-    transport, _ = _feed([sent[:100], sent[100:5000], sent[5000:]])
+    transport, _ = _feed([sent[:100], sent[100:5000], sent[5000:]], done=lambda t: t.written.endswith(body))
     assert transport.written.startswith(b"HTTP/1.1 200") and transport.written.endswith(b"-; " + body)
