@@ -83,3 +83,25 @@ def test_light_queries_are_answered_while_heavy_ones_run(served):
         thread.join()
     assert done == [503, 503]
     assert len(took) >= 5 and sorted(took)[len(took) // 2] < 0.5
+
+
+def test_a_worker_answers_again_after_a_long_query_failed(tmp_path):
+    """One worker: a query stopped by the row cap after running long (its thread's priority lowered) must leave the
+    worker able to answer the next query at once, not hang until the time limit."""
+    from newskg_test_servers import RunningServer
+
+    server = RunningServer(tmp_path / "store", env={
+        "NEWSKG_QUERY_TIMEOUT_S": "5", "NEWSKG_MAX_CONCURRENT_QUERIES": "1", "NEWSKG_RESULT_CACHE_BYTES": "0",
+        "NEWSKG_MAX_RESULT_ROWS": "200000",
+    })
+    try:
+        with httpx.Client() as client:
+            started = time.monotonic()
+            refused = _get(server, "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }", client)
+            assert refused.status_code == 413 and time.monotonic() - started > 0.05
+            for n in range(3):
+                started = time.monotonic()
+                response = _get(server, f"SELECT ?n WHERE {{ VALUES ?n {{ {n} }} }}", client)
+                assert response.status_code == 200 and time.monotonic() - started < 2
+    finally:
+        server.stop()

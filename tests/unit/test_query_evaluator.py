@@ -5,8 +5,6 @@ import os
 import threading
 import time
 
-import pytest
-
 from newskg.sandbox.query_pool import LOW_PRIORITY_AFTER_S, LOW_PRIORITY_NICE, _Evaluator
 
 
@@ -16,8 +14,8 @@ def _nice_and_thread() -> tuple[int, int]:
 
 def test_a_short_query_keeps_its_thread_and_priority():
     evaluator = _Evaluator()
-    (nice, thread), following = evaluator.run(_nice_and_thread)
-    (_, again), _ = following.run(_nice_and_thread)
+    (_, (nice, thread)), following = evaluator.run(_nice_and_thread)
+    (_, (_, again)), _ = following.run(_nice_and_thread)
     assert following is evaluator and nice == os.getpriority(os.PRIO_PROCESS, 0) and again == thread
 
 
@@ -29,17 +27,23 @@ def test_a_long_query_is_lowered_and_the_next_gets_a_fresh_thread():
         return _nice_and_thread()
 
     evaluator = _Evaluator()
-    (nice, thread), following = evaluator.run(long_query)
+    (ok, (nice, thread)), following = evaluator.run(long_query)
+    assert ok
     assert nice == max(base, LOW_PRIORITY_NICE)
     assert following is not evaluator
-    (next_nice, next_thread), _ = following.run(_nice_and_thread)
+    (_, (next_nice, next_thread)), _ = following.run(_nice_and_thread)
     assert next_nice == base and next_thread != thread
     assert os.getpriority(os.PRIO_PROCESS, 0) == base  # the worker's own thread is untouched
 
 
-def test_an_error_in_the_query_is_raised_in_the_worker_loop():
-    def failing():
+def test_an_error_is_handed_back_with_a_working_evaluator_for_the_next_query():
+    """A query that fails after running long (a row cap reached late, say) still leaves a live evaluator behind."""
+    def failing_late():
+        time.sleep(LOW_PRIORITY_AFTER_S * 5)
         raise ValueError("bad")
 
-    with pytest.raises(ValueError, match="bad"):
-        _Evaluator().run(failing)
+    for work in (failing_late, lambda: 1 / 0):
+        (ok, error), following = _Evaluator().run(work)
+        assert not ok and isinstance(error, (ValueError, ZeroDivisionError))
+        (ok, value), _ = following.run(lambda: 42)
+        assert ok and value == 42

@@ -81,8 +81,10 @@ def _worker_main(
                         store = OxigraphStore.read_only(Path(store_path))
                         opened_generation = generation
                     opened = store
-                    answer, evaluator = evaluator.run(
+                    (answered, answer), evaluator = evaluator.run(
                         lambda: answer_query(opened, request, accept, max_rows, custom_functions=functions))
+                    if not answered:
+                        raise answer
                     conn.send(answer)
                     break
                 except StoreError:
@@ -125,8 +127,9 @@ class _Evaluator:
             except BaseException as exc:  # noqa: BLE001  (handed to the worker's loop, which reports it)
                 self._done.put((False, exc))
 
-    def run(self, work: Callable) -> tuple[object, "_Evaluator"]:
-        """`work()`'s result (its exception raised here), and the evaluator for the next query."""
+    def run(self, work: Callable) -> tuple[tuple[bool, object], "_Evaluator"]:
+        """(True, `work()`'s result) or (False, the exception it raised), and the evaluator for the next query (a new
+        one when this thread's priority was lowered, whether the query succeeded or not)."""
         self._work.put(work)
         try:
             ok, value = self._done.get(timeout=LOW_PRIORITY_AFTER_S)
@@ -140,9 +143,7 @@ class _Evaluator:
             ok, value = self._done.get()
             self._work.put(None)  # this thread has a lower priority for good: it ends, a new one takes over
             following = _Evaluator()
-        if not ok:
-            raise value
-        return value, following
+        return (ok, value), following
 
 
 class QueryPool:
