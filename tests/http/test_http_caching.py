@@ -199,3 +199,20 @@ def test_answers_without_wikidata_service_have_no_source_header(server):
     assert SOURCE not in _get(server, snapshot_graph).headers  # asked of the graph directly: not a SERVICE answer
     comment = "# SERVICE <https://query.wikidata.org/sparql>\nASK {}"
     assert SOURCE not in _get(server, comment).headers
+
+
+@pytest.mark.parametrize("accept", ["text/html", "text/turtle"])
+def test_linked_data_pages_are_conditional(server, accept):
+    page = server.url + "/doc/id/actor/tokayev"
+    first = httpx.get(page, headers={"Accept": accept})
+    tag = first.headers["etag"]
+    assert first.status_code == 200 and WEAK_TAG.fullmatch(tag) and first.headers["cache-control"] == "no-cache"
+    again = httpx.get(page, headers={"Accept": accept, "If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b""
+    other = "text/turtle" if accept == "text/html" else "text/html"
+    assert httpx.get(page, headers={"Accept": other}).headers["etag"] != tag  # one tag per representation
+    update = {"update": "INSERT DATA { <https://w3id.org/newskg/id/actor/tokayev> <urn:x:p> 'page tag' }"}
+    assert httpx.post(server.url + "/sparql", data=update, headers=AUTH).status_code == 204
+    after = httpx.get(page, headers={"Accept": accept, "If-None-Match": tag})
+    assert after.status_code == 200 and after.headers["etag"] != tag and b"page tag" in after.content
+    assert httpx.get(server.url + "/doc/id/actor/nobody", headers={"If-None-Match": "*"}).status_code == 404

@@ -19,7 +19,9 @@ from newskg.web import page_data as pages_data
 from newskg.core import vocab
 from newskg.core.errors import NotFoundError
 from newskg.core.project import find_project_dir
+from newskg.sparql.cache import data_version, entity_tag
 from newskg.sparql.formats import GRAPH_FORMATS, Format, negotiate
+from newskg.web.conditional import conditional_answer
 
 router = APIRouter()
 
@@ -104,10 +106,16 @@ def document(request: Request, path: str) -> Response:
     fmt = negotiate(PAGE_FORMATS, request.headers.get("accept"), format_name)
     if not pages_data.is_known(kg, iri):
         raise NotFoundError(f"<{iri}> is not in the store")
-    if fmt is HTML:
-        return _render(request, "resource.html", r=pages_data.describe(kg, site, iri), site=site)
-    quads = pages_data.description_quads(kg, iri, with_graphs=fmt.engine.supports_datasets)
-    return Response(pages_data.serialize(quads, fmt.engine), media_type=fmt.content_type, headers={"Vary": "Accept"})
+    version = data_version(kg)  # the page changes only with a write (or a restart, which new code needs)
+
+    def produce() -> tuple[bytes, str]:
+        if fmt is HTML:
+            page = _render(request, "resource.html", r=pages_data.describe(kg, site, iri), site=site)
+            return bytes(page.body), page.headers["content-type"]
+        quads = pages_data.description_quads(kg, iri, with_graphs=fmt.engine.supports_datasets)
+        return pages_data.serialize(quads, fmt.engine), fmt.content_type
+
+    return conditional_answer(request, kg, version, entity_tag(version, "doc", iri, fmt.media_type), produce)
 
 
 @router.get("/article/{slug}", summary="The article view", response_class=HTMLResponse)
