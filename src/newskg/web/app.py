@@ -14,6 +14,17 @@ from newskg.web import assertions, health, ingest, pages, reconcile, search, spa
 from newskg.web.errors import add_error_handlers
 
 
+class NewsKGApp(FastAPI):
+    """The FastAPI app, with the hot path of the SPARQL endpoint (a plain `GET /sparql`) served before its
+    middleware and routing layers, which cost more than answering a light query."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        if sparql.answered_directly(scope):
+            await sparql.answer_directly(self, scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = None) -> FastAPI:
     """Build the service around a knowledge graph (opened from the settings unless one is given)."""
     settings = settings or Settings()
@@ -27,7 +38,7 @@ def create_app(settings: Settings | None = None, kg: KnowledgeGraph | None = Non
         if owns_kg:
             kg.close()
 
-    app = FastAPI(title="newskg", version=__version__, lifespan=lifespan)
+    app = NewsKGApp(title="newskg", version=__version__, lifespan=lifespan)
     app.state.kg = kg
     app.include_router(sparql.router)
     app.include_router(store.router)

@@ -26,16 +26,27 @@ def error_response(error: NewsKGError) -> JSONResponse:
     return JSONResponse(body, status_code=error.status, headers=headers)
 
 
+def known_error_response(request: Request, exc: NewsKGError) -> JSONResponse:
+    """The response for an error of the hierarchy raised while serving `request` (server faults are logged)."""
+    if exc.status >= 500:
+        log.error("%s %s: %s", request.method, request.url.path, without_credentials(exc.message))
+    if exc.status == 500:  # our own fault: what went wrong (paths, engine text) is for the log only
+        return error_response(NewsKGError("internal error; see the server log"))
+    return error_response(exc)
+
+
+def unexpected_error_response(request: Request) -> JSONResponse:
+    """The response for an unexpected exception (being handled) while serving `request`: logged, a bare 500."""
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return error_response(NewsKGError("internal error; see the server log"))
+
+
 def add_error_handlers(app: FastAPI) -> None:
     """Map the error hierarchy to HTTP in one place."""
 
     @app.exception_handler(NewsKGError)
     async def _known(request: Request, exc: NewsKGError):
-        if exc.status >= 500:
-            log.error("%s %s: %s", request.method, request.url.path, without_credentials(exc.message))
-        if exc.status == 500:  # our own fault: what went wrong (paths, engine text) is for the log only
-            return error_response(NewsKGError("internal error; see the server log"))
-        return error_response(exc)
+        return known_error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
@@ -49,5 +60,4 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_response(NewsKGError("internal error; see the server log"))
+        return unexpected_error_response(request)

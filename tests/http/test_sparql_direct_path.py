@@ -1,0 +1,98 @@
+"""`GET /sparql` is answered before the app's middleware and routing (web/app.py: NewsKGApp); a browser's request,
+which carries Origin, takes the full stack for CORS. Both must give the same answer, status, headers and errors, on
+a real `newskg serve`."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from newskg_test_servers import RunningServer
+
+CORS_HEADERS = {"access-control-allow-origin", "access-control-expose-headers", "access-control-allow-credentials"}
+RUNTIME_HEADERS = {"date", "server"}
+SELECT = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 5"
+CASES = [
+    ("select json", {"query": SELECT}, {"Accept": "application/sparql-results+json"}),
+    ("select csv by format", {"query": SELECT, "format": "csv"}, {}),
+    ("ask xml", {"query": "ASK { ?s ?p ?o }"}, {"Accept": "application/sparql-results+xml"}),
+    ("construct turtle", {"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 3"}, {"Accept": "text/turtle"}),
+    ("describe n-triples", {"query": "DESCRIBE <https://w3id.org/newskg/id/no-such>"}, {"Accept": "application/n-triples"}),
+    ("with default graph", {"query": SELECT, "default-graph-uri": "urn:x-nothing"}, {}),
+    ("malformed", {"query": "SELECT ?x WHERE { ?x ?y }"}, {}),
+    ("not acceptable", {"query": SELECT}, {"Accept": "image/png"}),
+    ("two queries", [("query", SELECT), ("query", SELECT)], {}),
+    ("update by GET", {"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}, {}),
+    ("service description", {}, {"Accept": "text/turtle"}),
+    ("service not allowed", {"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"}, {}),
+    ("too deep", {"query": "SELECT * WHERE " + "{" * 300 + " ?s ?p ?o " + "}" * 300}, {}),
+    ("bad timeout", {"query": SELECT, "timeout": "-1"}, {}),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    running = RunningServer(tmp_path_factory.mktemp("direct") / "store", {"NEWSKG_WIKIDATA_OFFLINE": "true"})
+    yield running
+    running.stop()
+
+
+def _headers(response: httpx.Response) -> dict[str, str]:
+    return {k: v for k, v in response.headers.items() if k not in CORS_HEADERS | RUNTIME_HEADERS}
+
+
+@pytest.mark.parametrize("params, headers", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_same_answer_with_and_without_origin(server, params, headers):
+    direct = httpx.get(server.url + "/sparql", params=params, headers=headers, timeout=60)
+    routed = httpx.get(server.url + "/sparql", params=params, headers={**headers, "Origin": "https://example.org"},
+                       timeout=60)
+    assert direct.status_code == routed.status_code
+    if direct.headers.get("content-type", "").startswith("text/turtle"):  # blank node labels differ per answer
+        assert isomorphic(Graph().parse(data=direct.text, format="turtle"), Graph().parse(data=routed.text, format="turtle"))
+    else:
+        assert direct.content == routed.content
+    assert _headers(direct) == _headers(routed)
+    assert "Origin" in direct.headers["vary"]  # a shared cache must not give this answer to a browser's request
+    assert routed.headers["access-control-allow-origin"] == "*"  # the full stack answered CORS
+    assert "access-control-allow-origin" not in direct.headers
+    assert direct.status_code < 500 and b"Traceback" not in direct.content
+
+
+def test_each_error_has_its_status(server):
+    statuses = {}
+    for name, params, headers in CASES:
+        statuses[name] = httpx.get(server.url + "/sparql", params=params, headers=headers, timeout=60).status_code
+    assert statuses["select json"] == statuses["service description"] == 200
+    assert statuses["malformed"] == statuses["two queries"] == statuses["update by GET"] == 400
+    assert statuses["not acceptable"] == 406
+    assert statuses["too deep"] == 400 and statuses["service not allowed"] in (400, 403)
+
+
+def test_conditional_request_on_the_direct_path(server):
+    first = httpx.get(server.url + "/sparql", params={"query": SELECT}, timeout=60)
+    again = httpx.get(server.url + "/sparql", params={"query": SELECT}, headers={"If-None-Match": first.headers["etag"]},
+                      timeout=60)
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_an_unexpected_failure_is_a_bare_500(monkeypatch, tmp_path):
+    """A fault of ours on the direct path answers as the app's handler of unexpected errors does: 500, a JSON body
+    without the exception's text, logged."""
+    from starlette.testclient import TestClient
+
+    from newskg.core.config import Settings
+    from newskg.web.app import create_app
+
+    app = create_app(Settings(store=tmp_path / "store", load_seed=False))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        def broken(*args, **kwargs):
+            raise RuntimeError("secret engine detail /etc/passwd")
+
+        monkeypatch.setattr(app.state.kg, "answer_async", broken)
+        for headers in ({}, {"Origin": "https://example.org"}):
+            response = client.get("/sparql", params={"query": "ASK {}"}, headers=headers)
+            assert response.status_code == 500
+            assert "secret" not in response.text and "passwd" not in response.text
+            assert response.json()["message"] == "internal error; see the server log"
