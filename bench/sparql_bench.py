@@ -598,6 +598,19 @@ def ask_latency(engine: Engine, rounds: int, timeout_s: float) -> dict:
             "p99_ms": percentile(counted, 99)}
 
 
+def settle(engine: Engine, timeout_s: float, idle_share: float = 0.05) -> float:
+    """Wait until the engine's processes use less than `idle_share` of a core over a second (what an engine does
+    in the background after its first queries, such as newskg's query workers building their in-memory replicas,
+    is not measured as load), at most `timeout_s`; the seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        before = tree_cpu_s(engine.proc.pid)
+        time.sleep(1.0)
+        if tree_cpu_s(engine.proc.pid) - before < idle_share:
+            break
+    return time.monotonic() - started
+
+
 def warm_up(engine: Engine, manifest: dict, seed: int, rounds: int, timeout_s: float, budget_s: float) -> int:
     """Each query kind `rounds` times with fresh parameters, sequentially, within `budget_s`."""
     rng = __import__("random").Random(f"warm-{seed}")
@@ -784,6 +797,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--request-timeout", type=float, default=120.0, help="seconds before a request is given up")
     parser.add_argument("--ready-timeout", type=float, default=600.0, help="seconds a server may take to start")
     parser.add_argument("--warmup-rounds", type=int, default=3)
+    parser.add_argument("--settle-timeout", type=float, default=180.0,
+                        help="after the warm-up, wait up to this long for the engine to be idle (background work)")
     parser.add_argument("--ontology", default="auto", help="passed to bench/corpus.py")
     parser.add_argument("--keep-stores", action="store_true", help="keep the loaded stores in bench/out/work/")
     args = parser.parse_args(argv)
@@ -858,6 +873,7 @@ def run_engines(names, args, corpus_file, manifest, checks, connections, backend
                   f"p90 {entry['ask_empty']['p90_ms']:.3f} ms", file=sys.stderr)
             entry["warmup_requests"] = warm_up(engine, manifest, args.seed, args.warmup_rounds, args.request_timeout,
                                                budget_s=max(10.0, duration))
+            entry["settle_s"] = settle(engine, args.settle_timeout)
             for c in connections:
                 print(f"[{name}] {c} connection(s), up to {duration:.0f} s / {max_requests} requests", file=sys.stderr)
                 run = fire(engine, manifest, args.seed, c, duration, max_requests, args.request_timeout)

@@ -131,6 +131,8 @@ class KnowledgeGraph:
                 memory_bytes=self.settings.query_memory_bytes,
                 federation=FederationPolicy.from_settings(self.settings),
                 text_index=index_folder(self.store.path) if self.text_index is not None else None,
+                replica_bytes=self.settings.query_replica_bytes,
+                processes=self.settings.query_processes,
             )
 
     def close(self) -> None:

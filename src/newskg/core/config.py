@@ -29,7 +29,12 @@ class Settings(BaseSettings):
     )
     max_result_rows: int = Field(100_000, gt=0, description="Most rows a SELECT may return.")
     max_concurrent_queries: int = Field(
-        8, ge=1, le=64, description="Query worker processes; more concurrent queries wait, then get 503."
+        8, ge=1, le=64, description="Queries evaluated at once (threads of the query worker processes); more wait, "
+        "then get 503."
+    )
+    query_processes: int = Field(
+        1, ge=1, le=64,
+        description="Processes the query workers run in (NEWSKG_MAX_CONCURRENT_QUERIES are threads spread over them).",
     )
     query_queue_wait_s: float = Field(
         5.0, ge=0, description="Longest a query waits for a free worker before 503, in seconds."
@@ -52,6 +57,11 @@ class Settings(BaseSettings):
     query_memory_bytes: int = Field(
         4 * 1024**3, ge=256 * 1024**2,
         description="Address space of a query worker, in bytes; a query that needs more is stopped (413).",
+    )
+    query_replica_bytes: int = Field(
+        2 * 1024**3, ge=0,
+        description="Memory for in-memory copies of the data in the query worker processes (one each, about 256 bytes "
+        "a quad, when it fits a process's share); they answer about twice as fast as the store on disk. 0 disables.",
     )
     result_cache_bytes: int = Field(
         64 * 1024 * 1024, ge=0, description="Memory for cached query answers (emptied by every write); 0 disables."

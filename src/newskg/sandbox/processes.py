@@ -1,5 +1,6 @@
 """Worker processes that answer one message at a time through a pipe, and are killed and replaced when they run
-past their time limit or die: the mechanism under both the query workers and the sandbox for untrusted work."""
+past their time limit or die: the mechanism under the sandbox for untrusted work. (Query workers answer several
+queries per process: see shared_processes.py.)"""
 
 from __future__ import annotations
 

@@ -26,6 +26,7 @@ class Answer:
 
     body: bytes
     content_type: str
+    read_from: str = "store"  # what a query worker evaluated it on: "store" (on disk) or "replica" (in memory)
 
 
 def _take(iterator, limit: int, what: str) -> list:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import tempfile
 import time
 from pathlib import Path
 from typing import Callable, Iterable
@@ -72,6 +73,25 @@ class OxigraphStore(Store):
         store.path = path
         store.before_write = None
         return store
+
+    def in_memory_copy(self, max_quads: int) -> "OxigraphStore | None":
+        """An in-memory store holding the same quads as this one now, or None when it holds more than `max_quads`.
+
+        The quads go through an N-Quads file in the temporary folder: pyoxigraph writes and reads it without holding
+        the GIL, so the threads of the process go on meanwhile. Blank nodes get new labels, as with every load (SPARQL
+        scopes a blank node label to one answer)."""
+        try:
+            counted = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")
+            if int(next(iter(counted))["n"].value) > max_quads:
+                return None
+            copy = OxigraphStore(None)
+            with tempfile.TemporaryDirectory(prefix="newskg-replica-") as folder:
+                path = str(Path(folder) / "quads.nq")
+                self._store.dump(output=path, format=ox.RdfFormat.N_QUADS)
+                copy._store.load(path=path, format=ox.RdfFormat.N_QUADS)
+        except (OSError, RuntimeError, SyntaxError, ValueError) as exc:
+            raise StoreError(f"cannot copy the store into memory: {exc}") from exc
+        return copy
 
     def query(self, sparql, *, default_graphs=None, named_graphs=None, union_default_graph=False, base_iri=None,
               bindings=None, custom_functions=None):

@@ -1,0 +1,255 @@
+"""Worker processes that each answer several messages at once, one per slot (a thread of theirs), through one pipe.
+
+Threads in one process share what the process holds (the query workers' in-memory replica of the data, its CPU
+caches), which separate processes cannot. The price: a process is the unit that can be stopped. When one message
+runs past its time limit, its process is killed and replaced, and the other messages it was answering are sent
+again, once, to a live process, within what is left of their own time limits; they were not at fault.
+
+Messages go out as (call id, slot, message); answers come back as (call id, outcome) and are matched by a reader
+thread per process. A slot is taken from the idle slots (last in, first out: the most recently used thread, whose
+data is warm in the CPU caches) before a message is sent, and given back with the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import itertools
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Callable
+
+log = logging.getLogger("newskg.sandbox.shared_processes")
+
+
+class _Stopped(Exception):
+    """A call's process ended while the call was in flight."""
+
+    def __init__(self, exitcode: int | None, innocent: bool):
+        super().__init__(f"worker process ended (exit {exitcode})")
+        self.exitcode, self.innocent = exitcode, innocent
+
+
+@dataclass(eq=False)
+class _Process:
+    process: object  # a multiprocessing Process of the pool's context
+    conn: Connection
+    calls: dict[int, concurrent.futures.Future] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)  # calls, alive, and sending on conn
+    alive: bool = True
+    killed_for: int | None = None  # the call whose time limit ended the process
+
+    def end(self, killed_for: int | None = None) -> bool:
+        """Mark the process ended (first caller wins) and fail its calls in flight; True for the first caller."""
+        with self.lock:
+            if not self.alive:
+                return False
+            self.alive = False
+            self.killed_for = killed_for
+            calls, self.calls = self.calls, {}
+        for call_id, future in calls.items():
+            if not future.done():
+                innocent = killed_for is not None and call_id != killed_for
+                future.set_exception(_Stopped(self.process.exitcode, innocent))
+        return True
+
+    def stop(self) -> None:
+        """Ask the process to end, kill it if it does not; its reader thread closes the pipe."""
+        try:
+            with self.lock:
+                self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
+class SharedWorkerProcesses:
+    """`processes` processes running `target(conn, slots, *args)`, each answering up to `slots` messages at once;
+    `call`/`acall` send one message to an idle slot and wait for its answer within a time limit."""
+
+    def __init__(self, context, target: Callable, args: tuple, *, processes: int, slots: int, name: str,
+                 queue_wait_s: float):
+        self._context, self._target, self._args, self._name = context, target, args, name
+        self.processes, self.slots_per_process = processes, slots
+        self.size = processes * slots
+        self.queue_wait_s = queue_wait_s
+        self._idle: queue.LifoQueue[tuple[_Process, int]] = queue.LifoQueue()
+        self._all: set[_Process] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._ids = itertools.count(1)
+        for _ in range(processes):
+            self._start()
+
+    def _start(self) -> None:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(target=self._target, args=(child, self.slots_per_process, *self._args),
+                                        name=self._name, daemon=True)
+        process.start()
+        child.close()
+        worker = _Process(process, parent)
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._all.add(worker)
+        if closed:
+            process.kill()
+            process.join()
+            parent.close()
+            return
+        threading.Thread(target=self._read, args=(worker,), name=f"{self._name}-reader", daemon=True).start()
+        for slot in range(self.slots_per_process):
+            self._idle.put((worker, slot))
+
+    def _read(self, worker: _Process) -> None:
+        """The answers of one process, matched to their calls, until it ends; then it is replaced."""
+        try:
+            while True:
+                call_id, outcome = worker.conn.recv()
+                with worker.lock:
+                    future = worker.calls.pop(call_id, None)
+                if future is not None and not future.done():
+                    future.set_result(outcome)
+        except (EOFError, OSError, TypeError, ValueError):
+            pass
+        worker.end()
+        with self._lock:
+            self._all.discard(worker)
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join(timeout=5)
+        worker.conn.close()
+        if not self._closed:
+            self._start()
+
+    def _take(self, wait_s: float, busy: Callable[[], Exception]) -> tuple[_Process, int]:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                worker, slot = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise busy() from None
+            if worker.alive:  # the slots of an ended process are dropped as they come up
+                return worker, slot
+
+    def _take_now(self) -> tuple[_Process, int] | None:
+        while True:
+            try:
+                worker, slot = self._idle.get_nowait()
+            except queue.Empty:
+                return None
+            if worker.alive:
+                return worker, slot
+
+    def _send(self, worker: _Process, slot: int, message) -> tuple[int, concurrent.futures.Future]:
+        call_id = next(self._ids)
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        with worker.lock:
+            if not worker.alive:
+                future.set_exception(_Stopped(worker.process.exitcode, innocent=True))
+                return call_id, future
+            worker.calls[call_id] = future
+            try:
+                worker.conn.send((call_id, slot, message))
+            except (OSError, ValueError):
+                worker.calls.pop(call_id, None)
+                future.set_exception(_Stopped(worker.process.exitcode, innocent=True))
+        return call_id, future
+
+    def _release(self, worker: _Process, slot: int) -> None:
+        if worker.alive:
+            self._idle.put((worker, slot))
+
+    def _timed_out(self, worker: _Process, call_id: int) -> None:
+        """Stop the process running a call past its time limit: its other calls are sent again (they were not at
+        fault); the reader replaces it."""
+        if worker.end(killed_for=call_id):
+            worker.process.kill()
+
+    def call(self, message, timeout_s: float, *, busy: Callable[[], Exception], timed_out: Callable[[], Exception],
+             died: Callable[[int | None], Exception]):
+        """The answer to `message` (an exception the worker sent is raised here); `busy()` when no slot frees up in
+        time, `timed_out()` past `timeout_s`, `died(exit code)` when its process died under it (twice)."""
+        started = time.monotonic()
+        for attempt in (1, 2):
+            remaining = timeout_s - (time.monotonic() - started)
+            worker, slot = self._take(min(self.queue_wait_s, max(0.0, remaining)), busy)
+            call_id, future = self._send(worker, slot, message)
+            try:
+                outcome = future.result(timeout=max(0.0, timeout_s - (time.monotonic() - started)))
+            except concurrent.futures.TimeoutError:
+                self._timed_out(worker, call_id)
+                raise timed_out() from None
+            except _Stopped as stopped:
+                if attempt == 2 or not (stopped.innocent or worker.killed_for is None):
+                    raise died(stopped.exitcode) from None
+                continue
+            finally:
+                self._release(worker, slot)
+            return _answer(outcome)
+        raise AssertionError("unreachable")
+
+    async def acall(self, message, timeout_s: float, *, busy: Callable[[], Exception],
+                    timed_out: Callable[[], Exception], died: Callable[[int | None], Exception]):
+        """`call` for the event loop: no thread waits while the worker works; only when no slot is idle does a
+        thread wait for one."""
+        loop = asyncio.get_running_loop()
+        started = time.monotonic()
+        for attempt in (1, 2):
+            remaining = timeout_s - (time.monotonic() - started)
+            taken = self._take_now()
+            if taken is None:
+                taken = await self._wait_for_slot(loop, min(self.queue_wait_s, max(0.0, remaining)), busy)
+            worker, slot = taken
+            call_id, future = self._send(worker, slot, message)
+            try:
+                outcome = await asyncio.wait_for(asyncio.wrap_future(future),
+                                                 max(0.0, timeout_s - (time.monotonic() - started)))
+            except (TimeoutError, asyncio.TimeoutError):
+                self._timed_out(worker, call_id)
+                raise timed_out() from None
+            except _Stopped as stopped:
+                if attempt == 2 or not (stopped.innocent or worker.killed_for is None):
+                    raise died(stopped.exitcode) from None
+                continue
+            finally:
+                self._release(worker, slot)
+            return _answer(outcome)
+        raise AssertionError("unreachable")
+
+    async def _wait_for_slot(self, loop, wait_s: float, busy: Callable[[], Exception]) -> tuple[_Process, int]:
+        waiting = loop.run_in_executor(None, functools.partial(self._take, wait_s, busy))
+        try:
+            return await asyncio.shield(waiting)
+        except asyncio.CancelledError:  # the caller went away: the slot the thread still gets goes back
+            waiting.add_done_callback(lambda done: done.exception() is None and self._release(*done.result()))
+            raise
+
+    def pids(self) -> list[int]:
+        """The worker processes' ids."""
+        with self._lock:
+            return [w.process.pid for w in self._all if w.process.pid]
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers = list(self._all)
+            self._all.clear()
+        for worker in workers:
+            worker.end()
+            worker.stop()
+
+
+def _answer(outcome):
+    """A worker's answer; an exception it sent is raised."""
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
