@@ -216,3 +216,15 @@ def test_linked_data_pages_are_conditional(server, accept):
     after = httpx.get(page, headers={"Accept": accept, "If-None-Match": tag})
     assert after.status_code == 200 and after.headers["etag"] != tag and b"page tag" in after.content
     assert httpx.get(server.url + "/doc/id/actor/nobody", headers={"If-None-Match": "*"}).status_code == 404
+
+
+def test_the_openapi_document_lists_the_conditional_answers(client):
+    """A schema-driven client learns of If-None-Match, 304 on the reads, and 412 on POST /sparql."""
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, method in (("/sparql", "get"), ("/store", "get"), ("/store", "head"), ("/store/{path}", "get"),
+                         ("/.well-known/void", "get"), ("/doc/{path}", "get")):
+        operation = paths[path][method]
+        assert "304" in operation["responses"] and "200" in operation["responses"], (path, method)
+        assert any(p["name"] == "If-None-Match" and p["in"] == "header" for p in operation["parameters"]), path
+    post = paths["/sparql"]["post"]
+    assert "412" in post["responses"] and "304" not in post["responses"]

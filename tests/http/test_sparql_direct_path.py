@@ -49,11 +49,14 @@ def test_same_answer_with_and_without_origin(server, params, headers):
     routed = httpx.get(server.url + "/sparql", params=params, headers={**headers, "Origin": "https://example.org"},
                        timeout=60)
     assert direct.status_code == routed.status_code
+    ignored = set()
     if direct.headers.get("content-type", "").startswith("text/turtle"):  # blank node labels differ per answer
         assert isomorphic(Graph().parse(data=direct.text, format="turtle"), Graph().parse(data=routed.text, format="turtle"))
+        ignored.add("content-length")
     else:
         assert direct.content == routed.content
-    assert _headers(direct) == _headers(routed)
+    assert ({k: v for k, v in _headers(direct).items() if k not in ignored}
+            == {k: v for k, v in _headers(routed).items() if k not in ignored})
     assert "Origin" in direct.headers["vary"]  # a shared cache must not give this answer to a browser's request
     assert routed.headers["access-control-allow-origin"] == "*"  # the full stack answered CORS
     assert "access-control-allow-origin" not in direct.headers

@@ -198,8 +198,12 @@ def test_report_json_and_graph_agree(shapes, ontology):
         "severity",
         "message",
         "source_shape",
+        "source_constraint_component",
     }
     assert body["results"][0]["source_shape"] == str(NKGSH.TimeSpecShape)
+    for result in body["results"]:  # the component named in the report graph, as a full IRI
+        assert result["source_constraint_component"].startswith(str(SH))
+        assert (None, SH.sourceConstraintComponent, rdflib.URIRef(result["source_constraint_component"])) in report.graph
     assert len(list(report.graph.subjects(RDF.type, SH.ValidationResult))) == len(body["results"])
     assert (None, SH.conforms, rdflib.Literal(False)) in report.graph
 

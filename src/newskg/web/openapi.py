@@ -37,6 +37,26 @@ def _text_bodies(*media_types: str, description: str) -> dict:
     }
 
 
+# HTTP caching (web/conditional.py): answers computed from the data carry a weak ETag; If-None-Match is answered
+# before any evaluation.
+IF_NONE_MATCH = {
+    "name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
+    "description": "ETags of answers the client holds (or *): a listed one gets 304 (412 for POST) without the "
+                   "answer being computed again.",
+}
+NOT_MODIFIED = {"304": {"description": "Not Modified: the answer still has the ETag that If-None-Match lists; no "
+                                       "body (ETag, Cache-Control and Vary as on the 200)."}}
+PRECONDITION_FAILED = {"412": {"description": "Precondition Failed: If-None-Match lists the answer's ETag on a POST "
+                                              "(RFC 9110 §13.1.2: use GET for a 304)."}}
+CONDITIONAL_READ = {"parameters": [IF_NONE_MATCH], "responses": NOT_MODIFIED}
+
+
+def conditional(extra: dict, responses: dict = NOT_MODIFIED) -> dict:
+    """`extra` with the If-None-Match header and the conditional status among its documented answers."""
+    return {**extra, "parameters": [*extra.get("parameters", []), IF_NONE_MATCH],
+            "responses": {**extra.get("responses", {}), **responses}}
+
+
 FORMAT = _query("format", "Answer format by name (e.g. json, xml, csv, tsv, ttl, nt, jsonld, trig); overrides Accept.")
 DATASET_PARAMETERS = [
     _query("default-graph-uri", "A graph of the default graph (absolute IRI); may repeat.", array=True),
@@ -48,11 +68,11 @@ QUERY_OPTIONS = [
     _query("infer", "Whether the query sees the OWL 2 RL entailments.", enum=["true", "false"]),
     _query("union-default-graph", "Whether the default graph is the union of all graphs.", enum=["true", "false"]),
 ]
-SPARQL_GET = {
+SPARQL_GET = conditional({
     "parameters": [_query("query", "A SPARQL 1.1 query (absent: the Service Description)."), *DATASET_PARAMETERS,
                    *QUERY_OPTIONS],
-}
-SPARQL_POST = {
+})
+SPARQL_POST = conditional({
     "parameters": [*DATASET_PARAMETERS, *QUERY_OPTIONS,
                    _query("using-graph-uri", "USING graph of an update (absolute IRI); may repeat.", array=True),
                    _query("using-named-graph-uri", "USING NAMED graph of an update; may repeat.", array=True)],
@@ -70,13 +90,13 @@ SPARQL_POST = {
             },
         },
     },
-}
+}, PRECONDITION_FAILED)
 GRAPH_STORE_TARGET = [
     _query("graph", "The IRI of the graph (indirect identification)."),
     _query("default", "The default graph (a flag: no value needed).", flag=True),
 ]
-GRAPH_STORE_READ = {"parameters": [*GRAPH_STORE_TARGET, FORMAT]}
-GRAPH_STORE_DIRECT_READ = {"parameters": [FORMAT]}
+GRAPH_STORE_READ = conditional({"parameters": [*GRAPH_STORE_TARGET, FORMAT]})
+GRAPH_STORE_DIRECT_READ = conditional({"parameters": [FORMAT]})
 GRAPH_STORE_DELETE = {"parameters": GRAPH_STORE_TARGET}
 GRAPH_STORE_BODY = _text_bodies(*RDF_MEDIA_TYPES, description="RDF in any syntax we read (or multipart/form-data).")
 GRAPH_STORE_WRITE = {"parameters": GRAPH_STORE_TARGET, "requestBody": GRAPH_STORE_BODY}

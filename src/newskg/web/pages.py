@@ -21,6 +21,7 @@ from newskg.core.errors import NotFoundError
 from newskg.core.project import find_project_dir
 from newskg.sparql.cache import data_version, entity_tag
 from newskg.sparql.formats import GRAPH_FORMATS, Format, negotiate
+from newskg.web import openapi
 from newskg.web.conditional import conditional_answer
 
 router = APIRouter()
@@ -92,8 +93,8 @@ def named_graph(request: Request, path: str) -> Response:
     return _see_other(request, "graph/" + path)
 
 
-@router.get("/doc/{path:path}", summary="The page describing a minted IRI")
-@router.head("/doc/{path:path}", summary="The page describing a minted IRI")
+@router.get("/doc/{path:path}", summary="The page describing a minted IRI", openapi_extra=openapi.CONDITIONAL_READ)
+@router.head("/doc/{path:path}", summary="The page describing a minted IRI", openapi_extra=openapi.CONDITIONAL_READ)
 def document(request: Request, path: str) -> Response:
     """HTML for browsers, Turtle/JSON-LD/N-Triples/RDF-XML/TriG/N-Quads by Accept or by suffix."""
     kg = request.app.state.kg

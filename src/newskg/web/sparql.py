@@ -148,7 +148,7 @@ def _graph_response(request: Request, what: str, endpoint: str, format_name: str
     return conditional_answer(request, kg, version, entity_tag(version, what, endpoint, media_type), produce)
 
 
-@router.get("/.well-known/void", summary="VoID description of the dataset")
+@router.get("/.well-known/void", summary="VoID description of the dataset", openapi_extra=openapi.CONDITIONAL_READ)
 def void(request: Request) -> Response:
     """Size, graphs, classes and the Wikidata linkset of the dataset, in the negotiated RDF syntax."""
     endpoint = str(request.url.replace(path="/sparql", query=""))

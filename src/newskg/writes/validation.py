@@ -96,6 +96,8 @@ class ValidationResult:
     severity: str
     message: str
     source_shape: str
+    # the SHACL constraint component that produced it (its IRI); None for our own check of ontology terms
+    source_constraint_component: str | None = None
 
     def to_json(self) -> dict:
         """The result as a JSON-ready dict."""
@@ -106,6 +108,7 @@ class ValidationResult:
             "severity": self.severity,
             "message": self.message,
             "source_shape": self.source_shape,
+            "source_constraint_component": self.source_constraint_component,
         }
 
 
@@ -479,6 +482,7 @@ def _result_from(report: rdflib.Graph, node: rdflib.term.Node, shapes: rdflib.Gr
         severity=str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",
         message=" / ".join(messages),
         source_shape=_shape_name(shapes, report.value(node, SH.sourceShape)),
+        source_constraint_component=_text(report.value(node, SH.sourceConstraintComponent)),
     )
 
 
