@@ -173,7 +173,9 @@ def test_formats_for_pipes_and_for_each_query_form(running):
         chosen = ["--format", name] if name else []
         body = newskg("query", construct, *chosen, store=store).stdout
         assert len(list(ox.parse(body, format=syntax))) == shipped_claim_count(), name
-        assert newskg("query", construct, *chosen, "--server", running.url).stdout == body, name
+        served = newskg("query", construct, *chosen, "--server", running.url).stdout
+        # the same triples (the server may answer from its in-memory replica, which lists them in another order)
+        assert set(ox.parse(served, format=syntax)) == set(ox.parse(body, format=syntax)), name
     assert newskg("query", CLAIMS, "--format", "nt", store=store).stdout.startswith(b"?n\n")  # a graph syntax: TSV
     unknown = newskg("query", CLAIMS, "--format", "yaml", store=store, check=False)
     assert unknown.returncode == 2 and b"unknown --format 'yaml'" in unknown.stderr
