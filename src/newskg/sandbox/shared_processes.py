@@ -168,11 +168,17 @@ class SharedWorkerProcesses:
         if worker.alive:
             self._idle.put((worker, slot))
 
-    def _timed_out(self, worker: _Process, call_id: int) -> None:
-        """Stop the process running a call past its time limit: its other calls are sent again (they were not at
-        fault); the reader replaces it."""
-        if worker.end(killed_for=call_id):
-            worker.process.kill()
+    def _failed(self, failure: Exception, worker: _Process, call_id: int, attempt: int,
+                timed_out: Callable[[], Exception], died: Callable[[int | None], Exception]) -> None:
+        """After a call got no answer: past its time limit, its process is stopped (the other calls it was answering
+        are sent again, they were not at fault; the reader replaces it) and `timed_out()` raised. When its process
+        ended under it, return to send it again once, unless its own time limit ended the process; else `died()`."""
+        if isinstance(failure, TimeoutError):
+            if worker.end(killed_for=call_id):
+                worker.process.kill()
+            raise timed_out() from None
+        if attempt == 2 or not (failure.innocent or worker.killed_for is None):
+            raise died(failure.exitcode) from None
 
     def call(self, message, timeout_s: float, *, busy: Callable[[], Exception], timed_out: Callable[[], Exception],
              died: Callable[[int | None], Exception]):
@@ -185,12 +191,8 @@ class SharedWorkerProcesses:
             call_id, future = self._send(worker, slot, message)
             try:
                 outcome = future.result(timeout=max(0.0, timeout_s - (time.monotonic() - started)))
-            except concurrent.futures.TimeoutError:
-                self._timed_out(worker, call_id)
-                raise timed_out() from None
-            except _Stopped as stopped:
-                if attempt == 2 or not (stopped.innocent or worker.killed_for is None):
-                    raise died(stopped.exitcode) from None
+            except (TimeoutError, _Stopped) as failure:  # concurrent.futures.TimeoutError is TimeoutError
+                self._failed(failure, worker, call_id, attempt, timed_out, died)
                 continue
             finally:
                 self._release(worker, slot)
@@ -213,12 +215,8 @@ class SharedWorkerProcesses:
             try:
                 outcome = await asyncio.wait_for(asyncio.wrap_future(future),
                                                  max(0.0, timeout_s - (time.monotonic() - started)))
-            except (TimeoutError, asyncio.TimeoutError):
-                self._timed_out(worker, call_id)
-                raise timed_out() from None
-            except _Stopped as stopped:
-                if attempt == 2 or not (stopped.innocent or worker.killed_for is None):
-                    raise died(stopped.exitcode) from None
+            except (TimeoutError, _Stopped) as failure:  # asyncio.TimeoutError is TimeoutError
+                self._failed(failure, worker, call_id, attempt, timed_out, died)
                 continue
             finally:
                 self._release(worker, slot)
