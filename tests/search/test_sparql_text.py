@@ -199,3 +199,23 @@ def test_text_score_scores_every_match_beyond_a_thousand(fresh):
     lowest = answer_rows(fresh, query + " ORDER BY ASC(?score) LIMIT 5")
     assert len(lowest) == 5
     assert max(scores(lowest)) <= min(scores(everything_scored)) + 1e-9
+
+
+def test_concurrent_text_queries_share_one_worker_process(client):
+    """The query threads of one worker process share its read-only text index: many text:score queries at once, each
+    with its own words, all answered, each with its own rows."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    words = ["terroristen", "terrorists", "bandits", "coup", "staatsgreep", "protesters"]
+
+    def ask(word: str) -> tuple[int, list[str]]:
+        query = PREFIXES + f"""SELECT ?c WHERE {{ ?c a nkg:Claim .
+            BIND(text:score(?c, "{word}") AS ?score) FILTER(BOUND(?score)) }} ORDER BY ?c"""
+        response = client.get("/sparql", params={"query": query}, headers={"Accept": JSON})
+        return response.status_code, [row["c"]["value"] for row in response.json()["results"]["bindings"]]
+
+    alone = {word: ask(word) for word in words}
+    assert all(status == 200 for status, _ in alone.values()) and any(rows for _, rows in alone.values())
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(ask, words * 4))
+    assert together == [alone[word] for word in words * 4]

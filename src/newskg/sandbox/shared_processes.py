@@ -27,6 +27,9 @@ from typing import Callable
 log = logging.getLogger("newskg.sandbox.shared_processes")
 
 
+RESTART_PAUSE_S = 1.0
+
+
 class _Stopped(Exception):
     """A call's process ended while the call was in flight."""
 
@@ -43,6 +46,7 @@ class _Process:
     lock: threading.Lock = field(default_factory=threading.Lock)  # calls, alive, and sending on conn
     alive: bool = True
     killed_for: int | None = None  # the call whose time limit ended the process
+    started: float = field(default_factory=time.monotonic)
 
     def end(self, killed_for: int | None = None) -> bool:
         """Mark the process ended (first caller wins) and fail its calls in flight; True for the first caller."""
@@ -128,6 +132,8 @@ class SharedWorkerProcesses:
         worker.process.join(timeout=5)
         worker.conn.close()
         if not self._closed:
+            if worker.killed_for is None and time.monotonic() - worker.started < RESTART_PAUSE_S:
+                time.sleep(RESTART_PAUSE_S)  # a process that dies as it starts is not restarted in a tight loop
             self._start()
 
     def _take(self, wait_s: float, busy: Callable[[], Exception]) -> tuple[_Process, int]:

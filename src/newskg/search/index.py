@@ -225,6 +225,7 @@ class TextIndex:
         self.read_only = read_only
         self._schema = _schema()
         self._lock = threading.Lock()
+        self._reloading = threading.Lock()
         self._keys: dict[str, str] | None = None  # key -> subject of every document held, read at the first sync
         self._keys_of: dict[str, set[str]] = {}  # subject -> its documents' keys
         self._writer = None
@@ -480,9 +481,10 @@ class TextIndex:
         return parsed, prefixes
 
     def _searcher(self):
-        if self.read_only:
-            self._index.reload()  # another process writes: see its last commit
-        return self._index.searcher()
+        with self._reloading:  # a query worker's threads share one view: one reload at a time
+            if self.read_only:
+                self._index.reload()  # another process writes: see its last commit
+            return self._index.searcher()
 
     @staticmethod
     def _run(searcher, parsed, limit: int) -> list:
