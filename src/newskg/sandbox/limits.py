@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import resource
 import threading
@@ -34,7 +35,23 @@ def exit_with_parent(poll_s: float = 0.5) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
+# glibc gives a thread that allocates its own malloc arena, reserving 64 MiB of address space each, up to 8 per core:
+# under a capped address space a process of several query threads ran out of it with little memory in use (a 1 GiB
+# worker could not answer ASK {}). Four arenas are shared by all the threads of a worker.
+MALLOC_ARENAS = 4
+_M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
+    """Cap the number of glibc malloc arenas of this process (before it starts threads); nothing elsewhere."""
+    try:
+        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, arenas)
+    except (OSError, AttributeError):
+        pass  # not glibc
+
+
 def start_worker_process(memory_bytes: int | None) -> None:
-    """The common start of a worker: die with the parent, then cap memory."""
+    """The common start of a worker: few malloc arenas, die with the parent, then cap memory."""
+    limit_malloc_arenas()
     exit_with_parent()
     cap_memory(memory_bytes)
