@@ -99,3 +99,21 @@ def test_an_unexpected_failure_is_a_bare_500(monkeypatch, tmp_path):
             assert response.status_code == 500
             assert "secret" not in response.text and "passwd" not in response.text
             assert response.json()["message"] == "internal error; see the server log"
+
+
+def test_an_oversized_get_is_refused_on_both_paths_and_the_server_lives(server):
+    """A query string of 200 KB never reaches the handler: the HTTP parser refuses it, with or without Origin."""
+    import socket
+    from urllib.parse import quote, urlsplit
+
+    target = urlsplit(server.url)
+    query = quote("SELECT * WHERE { ?s ?p ?o } LIMIT 1 #" + "x" * 200_000)
+    for origin in ("", "Origin: https://example.org\r\n"):
+        with socket.create_connection((target.hostname, target.port), timeout=30) as sock:
+            sock.sendall(f"GET /sparql?query={query} HTTP/1.1\r\nHost: x\r\n{origin}Connection: close\r\n\r\n".encode())
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        status = int(answer.split(b" ", 2)[1])
+        assert 400 <= status < 500 and b"Traceback" not in answer
+    assert httpx.get(server.url + "/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200

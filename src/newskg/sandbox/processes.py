@@ -35,7 +35,7 @@ class _Worker:
         self.conn.close()
 
 
-def _answer(outcome):
+def answer_of(outcome):
     """A worker's answer; an exception it sent is raised."""
     if isinstance(outcome, Exception):
         raise outcome
@@ -104,7 +104,7 @@ class WorkerProcesses:
             raise died(worker.process.exitcode) from exc
         finally:
             self._release(worker, healthy)
-        return _answer(outcome)
+        return answer_of(outcome)
 
     async def acall(
         self,
@@ -140,7 +140,7 @@ class WorkerProcesses:
             raise died(worker.process.exitcode) from exc
         finally:
             self._release(worker, healthy)
-        return _answer(outcome)
+        return answer_of(outcome)
 
     def _release(self, worker: _Worker, healthy: bool) -> None:
         """Back to the idle workers after a whole answer; otherwise killed and replaced (in the background)."""

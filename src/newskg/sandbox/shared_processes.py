@@ -16,7 +16,6 @@ import asyncio
 import concurrent.futures
 import functools
 import itertools
-import logging
 import queue
 import threading
 import time
@@ -24,8 +23,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Callable
 
-log = logging.getLogger("newskg.sandbox.shared_processes")
-
+from newskg.sandbox.processes import answer_of
 
 RESTART_PAUSE_S = 1.0
 
@@ -82,7 +80,7 @@ class SharedWorkerProcesses:
     def __init__(self, context, target: Callable, args: tuple, *, processes: int, slots: int, name: str,
                  queue_wait_s: float):
         self._context, self._target, self._args, self._name = context, target, args, name
-        self.processes, self.slots_per_process = processes, slots
+        self.slots_per_process = slots
         self.size = processes * slots
         self.queue_wait_s = queue_wait_s
         self._idle: queue.LifoQueue[tuple[_Process, int]] = queue.LifoQueue()
@@ -202,7 +200,7 @@ class SharedWorkerProcesses:
                 continue
             finally:
                 self._release(worker, slot)
-            return _answer(outcome)
+            return answer_of(outcome)
         raise AssertionError("unreachable")
 
     async def acall(self, message, timeout_s: float, *, busy: Callable[[], Exception],
@@ -226,7 +224,7 @@ class SharedWorkerProcesses:
                 continue
             finally:
                 self._release(worker, slot)
-            return _answer(outcome)
+            return answer_of(outcome)
         raise AssertionError("unreachable")
 
     async def _wait_for_slot(self, loop, wait_s: float, busy: Callable[[], Exception]) -> tuple[_Process, int]:
@@ -250,10 +248,3 @@ class SharedWorkerProcesses:
         for worker in workers:
             worker.end()
             worker.stop()
-
-
-def _answer(outcome):
-    """A worker's answer; an exception it sent is raised."""
-    if isinstance(outcome, Exception):
-        raise outcome
-    return outcome
