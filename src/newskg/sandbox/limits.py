@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import os
 import resource
 import threading
@@ -17,18 +18,40 @@ def cap_memory(memory_bytes: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def exit_with_parent(poll_s: float = 0.5) -> None:
-    """End this process as soon as the process that started it is gone (even while a query or a parse runs).
+def _running(pid: int) -> bool:
+    """Whether process `pid` exists and has not exited (a zombie has)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel whether the pid exists
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return True
 
-    A daemon thread watches the parent pid; pyoxigraph and our Rust parsers release the GIL, so the watcher runs
-    while they work. (PR_SET_PDEATHSIG is not used: it fires when the *thread* that forked exits, and workers are
-    replaced from short-lived threads.)
+
+def exit_with_parent(poll_s: float = 0.5, parent: int | None = None) -> None:
+    """End this process as soon as the process that started it is gone, even while a query or a parse runs.
+
+    A daemon thread watches two things: the parent pid changing (the parent died, this process was adopted), and the
+    process that started this one (`parent`, by default multiprocessing's record of it, which is set before the
+    child's imports) no longer running, which catches a parent killed while this process was still starting.
+    pyoxigraph and our Rust parsers release the GIL, so the watcher runs while they work. (PR_SET_PDEATHSIG is not
+    used: it fires when the *thread* that forked exits, and workers are replaced from short-lived threads.)
     """
-    parent = os.getppid()
+    if parent is None:
+        started_by = multiprocessing.parent_process()
+        parent = started_by.pid if started_by is not None and started_by.pid else os.getppid()
+    adopted_from = os.getppid()
 
     def watch() -> None:
         while True:
-            if os.getppid() != parent:
+            if os.getppid() != adopted_from or not _running(parent):
                 os._exit(0)
             time.sleep(poll_s)
 
