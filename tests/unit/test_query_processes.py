@@ -111,3 +111,45 @@ def test_a_query_stopped_at_its_limit_does_not_fail_the_others_of_its_process(st
         assert pool.pids() and set(pool.pids()).isdisjoint(pids)
     finally:
         pool.close()
+
+
+def test_a_query_beside_two_runaways_is_answered_not_failed(store):
+    """Two runaways end their process one after the other (the second started later); a query running beside both is
+    innocent each time and is answered, not refused as if it had died twice. The second runaway, which had run for
+    most of its limit when the first ended the process, fails with its time limit at once instead of being sent to
+    the replacement only to end it too."""
+    pool = QueryPool(store.path, workers=3, processes=1, max_rows=1000, queue_wait_s=10, replica_bytes=1 << 30)
+    try:
+        pool.run(QueryRequest("ASK {}"), JSON, 30)
+        started = time.monotonic()
+        outcome = {}
+
+        def runaway(name: str):
+            try:
+                pool.run(QueryRequest(RUNAWAY), JSON, 1.0)
+            except QueryTimeoutError:
+                outcome[name] = time.monotonic() - started
+
+        def beside():
+            try:
+                outcome["beside"] = pool.run(QueryRequest(COUNT_10M), JSON, 60)
+            except Exception as exc:  # noqa: BLE001 - the failure is what the assertion shows
+                outcome["beside"] = exc
+
+        threads = [threading.Thread(target=runaway, args=("first",)), threading.Thread(target=beside),
+                   threading.Thread(target=runaway, args=("second",))]
+        threads[0].start()
+        time.sleep(0.2)
+        threads[1].start()
+        time.sleep(0.2)
+        threads[2].start()
+        for thread in threads:
+            thread.join()
+        import json
+
+        assert not isinstance(outcome["beside"], Exception), outcome["beside"]
+        assert json.loads(outcome["beside"].body)["results"]["bindings"][0]["n"]["value"] == "10000000"
+        assert outcome["first"] < 1.5
+        assert outcome["second"] < outcome["first"] + 0.15  # failed with the first's process, not 0.2 s later
+    finally:
+        pool.close()

@@ -73,6 +73,28 @@ class _Process:
             self.process.join()
 
 
+@dataclass(eq=False)
+class _Attempt:
+    """One call's time limit, the errors it ends with, and what its tries so far used of them."""
+
+    timeout_s: float
+    timed_out: Callable[[], Exception]
+    died: Callable[[int | None], Exception]
+    started: float = field(default_factory=time.monotonic)
+    sent: float = 0.0  # when the message last went to a process
+    deaths: int = 0  # processes that died under it on their own (not stopped for another call's time limit)
+
+    def remaining(self) -> float:
+        return max(0.0, self.timeout_s - (time.monotonic() - self.started))
+
+    def slot_wait(self, queue_wait_s: float) -> float:
+        """How long to wait for an idle slot: the queue wait, within what is left of the time limit; a call whose
+        time is up is not sent again (it would end the process it was sent to at once)."""
+        if self.sent and self.remaining() == 0.0:
+            raise self.timed_out()
+        return min(queue_wait_s, self.remaining())
+
+
 class SharedWorkerProcesses:
     """`processes` processes running `target(conn, slots, *args)`, each answering up to `slots` messages at once;
     `call`/`acall` send one message to an idle slot and wait for its answer within a time limit."""
@@ -153,8 +175,9 @@ class SharedWorkerProcesses:
             if worker.alive:
                 return worker, slot
 
-    def _send(self, worker: _Process, slot: int, message) -> tuple[int, concurrent.futures.Future]:
+    def _send(self, worker: _Process, slot: int, message, attempt: _Attempt) -> tuple[int, concurrent.futures.Future]:
         call_id = next(self._ids)
+        attempt.sent = time.monotonic()
         future: concurrent.futures.Future = concurrent.futures.Future()
         with worker.lock:
             if not worker.alive:
@@ -172,60 +195,59 @@ class SharedWorkerProcesses:
         if worker.alive:
             self._idle.put((worker, slot))
 
-    def _failed(self, failure: Exception, worker: _Process, call_id: int, attempt: int,
-                timed_out: Callable[[], Exception], died: Callable[[int | None], Exception]) -> None:
+    def _failed(self, failure: Exception, worker: _Process, call_id: int, attempt: _Attempt) -> None:
         """After a call got no answer: past its time limit, its process is stopped (the other calls it was answering
-        are sent again, they were not at fault; the reader replaces it) and `timed_out()` raised. When its process
-        ended under it, return to send it again once, unless its own time limit ended the process; else `died()`."""
+        are sent again, they were not at fault; the reader replaces it) and `timed_out()` raised. When another call's
+        time limit ended the process, return to send it again, unless what is left of its own limit is shorter than
+        it had already run (it would most likely end the replacement too). When its process died on its own
+        (memory), return to send it again once; the second time `died()`."""
         if isinstance(failure, TimeoutError):
             if worker.end(killed_for=call_id):
                 worker.process.kill()
-            raise timed_out() from None
-        if attempt == 2 or not (failure.innocent or worker.killed_for is None):
-            raise died(failure.exitcode) from None
+            raise attempt.timed_out() from None
+        if failure.innocent:
+            if attempt.remaining() < time.monotonic() - attempt.sent:
+                raise attempt.timed_out() from None
+            return
+        attempt.deaths += 1
+        if attempt.deaths == 2:
+            raise attempt.died(failure.exitcode) from None
 
     def call(self, message, timeout_s: float, *, busy: Callable[[], Exception], timed_out: Callable[[], Exception],
              died: Callable[[int | None], Exception]):
         """The answer to `message` (an exception the worker sent is raised here); `busy()` when no slot frees up in
         time, `timed_out()` past `timeout_s`, `died(exit code)` when its process died under it (twice)."""
-        started = time.monotonic()
-        for attempt in (1, 2):
-            remaining = timeout_s - (time.monotonic() - started)
-            worker, slot = self._take(min(self.queue_wait_s, max(0.0, remaining)), busy)
-            call_id, future = self._send(worker, slot, message)
+        attempt = _Attempt(timeout_s, timed_out, died)
+        while True:
+            worker, slot = self._take(attempt.slot_wait(self.queue_wait_s), busy)
+            call_id, future = self._send(worker, slot, message, attempt)
             try:
-                outcome = future.result(timeout=max(0.0, timeout_s - (time.monotonic() - started)))
+                outcome = future.result(timeout=attempt.remaining())
             except (TimeoutError, _Stopped) as failure:  # concurrent.futures.TimeoutError is TimeoutError
-                self._failed(failure, worker, call_id, attempt, timed_out, died)
+                self._failed(failure, worker, call_id, attempt)
                 continue
             finally:
                 self._release(worker, slot)
             return answer_of(outcome)
-        raise AssertionError("unreachable")
 
     async def acall(self, message, timeout_s: float, *, busy: Callable[[], Exception],
                     timed_out: Callable[[], Exception], died: Callable[[int | None], Exception]):
         """`call` for the event loop: no thread waits while the worker works; only when no slot is idle does a
         thread wait for one."""
         loop = asyncio.get_running_loop()
-        started = time.monotonic()
-        for attempt in (1, 2):
-            remaining = timeout_s - (time.monotonic() - started)
-            taken = self._take_now()
-            if taken is None:
-                taken = await self._wait_for_slot(loop, min(self.queue_wait_s, max(0.0, remaining)), busy)
+        attempt = _Attempt(timeout_s, timed_out, died)
+        while True:
+            taken = self._take_now() or await self._wait_for_slot(loop, attempt.slot_wait(self.queue_wait_s), busy)
             worker, slot = taken
-            call_id, future = self._send(worker, slot, message)
+            call_id, future = self._send(worker, slot, message, attempt)
             try:
-                outcome = await asyncio.wait_for(asyncio.wrap_future(future),
-                                                 max(0.0, timeout_s - (time.monotonic() - started)))
+                outcome = await asyncio.wait_for(asyncio.wrap_future(future), attempt.remaining())
             except (TimeoutError, _Stopped) as failure:  # asyncio.TimeoutError is TimeoutError
-                self._failed(failure, worker, call_id, attempt, timed_out, died)
+                self._failed(failure, worker, call_id, attempt)
                 continue
             finally:
                 self._release(worker, slot)
             return answer_of(outcome)
-        raise AssertionError("unreachable")
 
     async def _wait_for_slot(self, loop, wait_s: float, busy: Callable[[], Exception]) -> tuple[_Process, int]:
         waiting = loop.run_in_executor(None, functools.partial(self._take, wait_s, busy))
