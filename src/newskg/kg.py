@@ -23,6 +23,7 @@ from newskg.search.index import TextIndex, index_folder, stderr_progress
 from newskg.search.sparql_functions import functions_for_query
 from newskg.search.sparql_service import rewrite_text_search, uses_text_search
 from newskg.core.rdfio import parse_quads, quads_as_insert_data
+from newskg.sparql.bounded import row_bounded
 from newskg.sparql.cache import ResultCache, cacheable
 from newskg.sparql.description import service_description, void_description
 from newskg.sparql.endpoint import Answer, answer_query
@@ -38,6 +39,10 @@ from newskg.stores.embedded import OxigraphStore
 from newskg.stores.interface import Bindings, QueryResult, Store
 
 log = logging.getLogger("newskg")
+
+# A query that cannot run away is answered in the server process when it has at most this many rows (reading them
+# costs well under a millisecond); one with more is answered by a query worker.
+BOUNDED_ROWS = 256
 
 
 def _graph_ref(graph: str) -> str:
@@ -194,7 +199,7 @@ class KnowledgeGraph:
         if cached is not None:
             return cached
         if self.pool is not None:
-            answer = self.pool.run(request, accept, timeout_s)
+            answer = self._answer_here(request, accept) or self.pool.run(request, accept, timeout_s)
         else:
             functions = functions_for_query(request.query, self.text_index)  # 400 when there is no index
             with self.services.routed(request.query, request.base_iri) as routed:
@@ -212,9 +217,25 @@ class KnowledgeGraph:
         cached = self.cache.get(key) if key is not None else None
         if cached is not None:
             return cached
-        answer = await self.pool.arun(request, accept, timeout_s)
+        answer = self._answer_here(request, accept) or await self.pool.arun(request, accept, timeout_s)
         if key is not None:
             self.cache.put(key, answer)
+        return answer
+
+    def _answer_here(self, request: QueryRequest, accept: str | None) -> Answer | None:
+        """The answer of a query that cannot run away (`row_bounded`: at most one triple pattern, no filter, no
+        ordering), evaluated in this process on the store up to BOUNDED_ROWS rows, with no round trip to a query
+        worker; None when the query is not of that kind or has more rows (a worker answers it then)."""
+        if request.named_graphs or request.union_default_graph or not row_bounded(request.query):
+            return None
+        rows = min(BOUNDED_ROWS, self.settings.max_result_rows)
+        try:
+            answer = answer_query(self.store, request, accept, rows)
+        except ResultTooLargeError:
+            if rows == self.settings.max_result_rows:
+                raise
+            return None
+        answer.read_from = "server"
         return answer
 
     def _checked_query(self, request: QueryRequest, accept: str | None) -> tuple[QueryRequest, float, tuple | None]:
@@ -231,8 +252,8 @@ class KnowledgeGraph:
         timeout_s = min(request.timeout_s, limit) if request.timeout_s else limit
         key = None
         if self.cache is not None and cacheable(request.query):
-            key = (self.generation, request.query, tuple(request.default_graphs), tuple(request.named_graphs),
-                   request.union_default_graph, accept, request.format)
+            key = (self.generation, request.query, request.base_iri, tuple(request.default_graphs),
+                   tuple(request.named_graphs), request.union_default_graph, accept, request.format)
         return request, timeout_s, key
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:

@@ -117,3 +117,18 @@ def test_an_oversized_get_is_refused_on_both_paths_and_the_server_lives(server):
         status = int(answer.split(b" ", 2)[1])
         assert 400 <= status < 500 and b"Traceback" not in answer
     assert httpx.get(server.url + "/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200
+
+
+def test_relative_iris_resolve_against_the_url_each_request_was_sent_to(server):
+    """The endpoint URL, a query's base IRI, is remembered per Host header and path, and the result cache keys answers
+    by it too: requests naming another host get their own base, never the answer or base of an earlier request."""
+    query = {"query": "SELECT ?i WHERE { BIND(<relative> AS ?i) }"}
+    seen = set()
+    for host in ("127.0.0.1", "example.org", "127.0.0.1", "localhost:8080"):
+        response = httpx.get(server.url + "/sparql", params=query, headers={"Host": host, "Accept":
+                             "application/sparql-results+json"}, timeout=30)
+        assert response.status_code == 200
+        iri = response.json()["results"]["bindings"][0]["i"]["value"]
+        assert iri == f"http://{host}/relative"
+        seen.add(iri)
+    assert len(seen) == 3

@@ -82,12 +82,12 @@ def entity_tag(version: str, *request: object) -> str:
     node labels of a CONSTRUCT template are new at every evaluation, and rows without ORDER BY may come in another
     order once the store is reopened.
     """
-    digest = hashlib.blake2b(digest_size=16)
+    pieces = []
     for part in (version, *request):  # each part typed and length-prefixed: no two requests read alike
         data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else repr(part).encode()
-        digest.update(b"%c%d:" % (115 if isinstance(part, str) else 114, len(data)))
-        digest.update(data)
-    return 'W/"' + digest.hexdigest() + '"'
+        pieces.append(b"%c%d:" % (115 if isinstance(part, str) else 114, len(data)))
+        pieces.append(data)
+    return 'W/"' + hashlib.blake2b(b"".join(pieces), digest_size=16).hexdigest() + '"'
 
 
 class ResultCache:

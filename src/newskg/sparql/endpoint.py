@@ -26,7 +26,8 @@ class Answer:
 
     body: bytes
     content_type: str
-    read_from: str = "store"  # what a query worker evaluated it on: "store" (on disk) or "replica" (in memory)
+    read_from: str = "store"  # what it was evaluated on: "store" (on disk, in a query worker), "replica" (in memory,
+    # in a query worker) or "server" (the store, in the server process: a query that cannot run away)
 
 
 def _take(iterator, limit: int, what: str) -> list:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,14 +37,24 @@ TEXTUAL_TYPES = {
     "application/ld+json",
 }
 
-RESULT_FORMATS: tuple[Format, ...] = (
+class Formats(tuple):
+    """The formats one kind of answer can be sent in. Hashed by identity: each is a module constant, and negotiation
+    is memoised per (formats, Accept, format=), which hashing every Format at each request would cost more than."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+RESULT_FORMATS: tuple[Format, ...] = Formats((
     Format("application/sparql-results+json", ("json", "srj"), ox.QueryResultsFormat.JSON, ("application/json",)),
     Format("application/sparql-results+xml", ("xml", "srx"), ox.QueryResultsFormat.XML, ("application/xml", "text/xml")),
     Format("text/csv", ("csv",), ox.QueryResultsFormat.CSV),
     Format("text/tab-separated-values", ("tsv",), ox.QueryResultsFormat.TSV),
-)
+))
 
-GRAPH_FORMATS: tuple[Format, ...] = (
+GRAPH_FORMATS: tuple[Format, ...] = Formats((
     # Turtle is N3 too: clients asking for N3 (SPARQLWrapper's N3) get Turtle, labelled as Turtle
     Format("text/turtle", ("turtle", "ttl", "n3"), ox.RdfFormat.TURTLE, ("application/x-turtle", "text/n3",
                                                                        "text/rdf+n3")),
@@ -52,9 +63,9 @@ GRAPH_FORMATS: tuple[Format, ...] = (
     Format("application/ld+json", ("jsonld", "json-ld", "json"), ox.RdfFormat.JSON_LD, ("application/json",)),
     Format("application/trig", ("trig",), ox.RdfFormat.TRIG),
     Format("application/n-quads", ("nq", "nquads", "n-quads"), ox.RdfFormat.N_QUADS, ("text/x-nquads",)),
-)
+))
 
-DATASET_FORMATS: tuple[Format, ...] = tuple(f for f in GRAPH_FORMATS if f.engine.supports_datasets)
+DATASET_FORMATS: tuple[Format, ...] = Formats(f for f in GRAPH_FORMATS if f.engine.supports_datasets)
 
 # RDF syntaxes accepted as input (bodies and files), by media type and by file extension.
 INPUT_FORMATS: tuple[Format, ...] = (  # N3 first: a body sent as text/n3 is read as N3, not as the Turtle it may be
@@ -145,8 +156,34 @@ def _quality(ranges: list[MediaRange], media_type: str) -> tuple[float, int]:
     return best.q, best.specificity
 
 
+# Clients send the same few Accept headers; negotiating one costs about 15 us. Longer texts are not remembered.
+_MEMO_CHARS = 512
+
+
 def negotiate(formats: tuple[Format, ...], accept: str | None, format_name: str | None = None) -> Format:
     """Choose the format for a response: `format=` wins, else the Accept header's best; 406 when nothing fits."""
+    chosen = negotiated(formats, accept, format_name)
+    return chosen if chosen is not None else _negotiate(formats, accept, format_name)  # raises the 406
+
+
+def negotiated(formats: tuple[Format, ...], accept: str | None, format_name: str | None = None) -> Format | None:
+    """`negotiate`, with None where it would refuse (406)."""
+    if len(accept or "") + len(format_name or "") <= _MEMO_CHARS:
+        return _negotiated_memo(formats, accept, format_name)
+    return _negotiated(formats, accept, format_name)
+
+
+def _negotiated(formats: tuple[Format, ...], accept: str | None, format_name: str | None) -> Format | None:
+    try:
+        return _negotiate(formats, accept, format_name)
+    except NotAcceptableError:
+        return None
+
+
+_negotiated_memo = functools.lru_cache(maxsize=512)(_negotiated)
+
+
+def _negotiate(formats: tuple[Format, ...], accept: str | None, format_name: str | None) -> Format:
     if format_name:  # a name, a media type, or a comma-separated list of them: the first one available wins
         for wanted in (part.strip().lower() for part in format_name.split(",")):
             for fmt in formats:
@@ -171,3 +208,4 @@ def negotiate(formats: tuple[Format, ...], accept: str | None, format_name: str 
         offered = ", ".join(f.media_type for f in formats)
         raise NotAcceptableError(f"none of the accepted media types ({accept}) can be produced; offered: {offered}")
     return chosen
+

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from newskg.core import vocab
-from newskg.core.errors import NewsKGError, NotAcceptableError
+from newskg.core.errors import NewsKGError
 from newskg.search.sparql_service import SEARCH
 from newskg.sparql.cache import answer_stable, data_version, entity_tag
 from newskg.sparql.endpoint import answer_graph
-from newskg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
+from newskg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate, negotiated
 from newskg.sparql.load import inline_loads
 from newskg.sparql.protocol import DescriptionRequest, QueryRequest, parse_request
 from newskg.sparql.update import apply_update_dataset
@@ -42,12 +42,9 @@ def wikidata_source(kg) -> str:
     return value + f'; graph="{vocab.WIKIDATA_SNAPSHOT_GRAPH}"'
 
 
-@functools.lru_cache(maxsize=512)  # clients send the same few Accept headers; negotiating costs ~15 us
 def _media_type(formats, accept: str | None, format_name: str | None) -> str | None:
-    try:
-        return negotiate(formats, accept, format_name).media_type
-    except NotAcceptableError:
-        return None
+    chosen = negotiated(formats, accept, format_name)
+    return chosen.media_type if chosen is not None else None
 
 
 def query_tag(kg, operation: QueryRequest, accept: str | None, version: str) -> str | None:
@@ -112,11 +109,29 @@ def _answer_in_thread(request: Request, operation: QueryRequest) -> Response:
     return conditional_answer(request, kg, version, tag, produce, headers)
 
 
+_ENDPOINTS: dict[tuple, str] = {}
+
+
+def endpoint_url(request: Request) -> str:
+    """The request's URL without its query string: a query's base IRI. Remembered per scheme, server, path and Host
+    header (what Starlette builds it from), as building it costs about 5 us; a few hundred at most are kept."""
+    scope = request.scope
+    server = scope.get("server")
+    key = (scope.get("scheme"), tuple(server) if server else None, scope["path"], request.headers.get("host"))
+    url = _ENDPOINTS.get(key)
+    if url is None:
+        if len(_ENDPOINTS) >= 256:
+            _ENDPOINTS.clear()
+        url = _ENDPOINTS[key] = str(request.url.replace(query=""))
+    return url
+
+
 async def _respond(request: Request, body: bytes) -> Response:
     kg = request.app.state.kg
-    endpoint = str(request.url.replace(query=""))
-    read = functools.partial(parse_request, request.method, request.headers.get("content-type"), request.url.query,
-                             body, base_iri=endpoint)
+    endpoint = endpoint_url(request)
+    query_string = request.scope["query_string"].decode()  # as Starlette's request.url.query, without building the URL
+    read = functools.partial(parse_request, request.method, request.headers.get("content-type"), query_string, body,
+                             base_iri=endpoint)
     operation = read() if len(body) <= INLINE_QUERY_CHARS else await run_in_threadpool(read)
     if isinstance(operation, QueryRequest):
         return await _answer(request, operation)
