@@ -57,12 +57,14 @@ def _worker_main(
 ) -> None:
     """A query worker process: `slots` threads answer queries at once, over one read-only view of the store (and one
     in-memory replica) shared by all; messages are (call id, slot, query) and answers (call id, outcome)."""
+    from newskg.core.heap import freeze_startup_objects
     from newskg.sandbox.limits import start_worker_process
 
     start_worker_process(memory_bytes)  # die with the server; a query that needs more memory fails, not the machine
     data = _WorkerData(Path(store_path), federation, Path(text_folder) if text_folder else None, replica_max_quads)
     if generation is not None:  # the pool's generation now (shared memory): the replica is built at once
         data.replica.for_generation(generation.value)
+    freeze_startup_objects()  # the modules loaded: no collection pass over them under a query
     sending = threading.Lock()
 
     def reply(call_id: int, outcome) -> None:
