@@ -153,3 +153,16 @@ def test_a_query_beside_two_runaways_is_answered_not_failed(store):
         assert outcome["second"] < outcome["first"] + 0.15  # failed with the first's process, not 0.2 s later
     finally:
         pool.close()
+
+
+def test_a_call_whose_time_is_up_is_not_sent_again():
+    """A call sent once and out of time gets its own time-out error before a slot is taken: sent with no time left
+    it would end the process it went to at once, and the queries beside it."""
+    from newskg.sandbox.shared_processes import _Attempt
+
+    attempt = _Attempt(0.05, timed_out=lambda: QueryTimeoutError("late"), died=lambda code: AssertionError(code))
+    assert attempt.slot_wait(10) == pytest.approx(0.05, abs=0.02)  # not sent yet: wait within its limit
+    attempt.sent = time.monotonic()
+    time.sleep(0.06)
+    with pytest.raises(QueryTimeoutError):
+        attempt.slot_wait(10)

@@ -237,8 +237,8 @@ class SharedWorkerProcesses:
         loop = asyncio.get_running_loop()
         attempt = _Attempt(timeout_s, timed_out, died)
         while True:
-            taken = self._take_now() or await self._wait_for_slot(loop, attempt.slot_wait(self.queue_wait_s), busy)
-            worker, slot = taken
+            wait_s = attempt.slot_wait(self.queue_wait_s)  # first: a call whose time is up is not sent again
+            worker, slot = self._take_now() or await self._wait_for_slot(loop, wait_s, busy)
             call_id, future = self._send(worker, slot, message, attempt)
             try:
                 outcome = await asyncio.wait_for(asyncio.wrap_future(future), attempt.remaining())

@@ -37,6 +37,7 @@ TEXTUAL_TYPES = {
     "application/ld+json",
 }
 
+
 class Formats(tuple):
     """The formats one kind of answer can be sent in. Hashed by identity: each is a module constant, and negotiation
     is memoised per (formats, Accept, format=), which hashing every Format at each request would cost more than."""
@@ -208,4 +209,3 @@ def _negotiate(formats: tuple[Format, ...], accept: str | None, format_name: str
         offered = ", ".join(f.media_type for f in formats)
         raise NotAcceptableError(f"none of the accepted media types ({accept}) can be produced; offered: {offered}")
     return chosen
-
