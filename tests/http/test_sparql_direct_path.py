@@ -132,3 +132,29 @@ def test_relative_iris_resolve_against_the_url_each_request_was_sent_to(server):
         assert iri == f"http://{host}/relative"
         seen.add(iri)
     assert len(seen) == 3
+
+
+def test_a_host_header_that_is_not_a_host_gives_the_servers_own_base(server):
+    """A Host header with characters no host has (quotes, brackets, spaces) cannot become the query's base IRI: the
+    server's own address is used, and the answer is not a 500. A long but well-formed host is used as sent."""
+    query = {"query": "SELECT ?i WHERE { BIND(<relative> AS ?i) }"}
+    long_host = "a" * 5000
+    response = httpx.get(server.url + "/sparql", params=query, headers={"Host": long_host}, timeout=30)
+    assert response.status_code == 200
+    assert response.json()["results"]["bindings"][0]["i"]["value"] == f"http://{long_host}/relative"
+    for host in ('ev il>"{}', "[::1", "h:99999"):
+        response = httpx.get(server.url + "/sparql", params=query, headers={"Host": host, "Accept":
+                             "application/sparql-results+json"}, timeout=30)
+        assert response.status_code == 200, (host[:20], response.text[:200])
+        assert response.json()["results"]["bindings"][0]["i"]["value"] == server.url + "/relative"
+
+
+def test_the_remembered_endpoint_urls_stay_few_however_many_hosts_are_named(client):
+    """Every Host header names another endpoint URL; at most 256 are kept, so naming many cannot grow the server."""
+    from newskg.web import sparql
+
+    for n in range(300):
+        response = client.get("/sparql", params={"query": "ASK {}"}, headers={"Host": f"h{n}.example"})
+        assert response.status_code == 200
+        assert len(sparql._ENDPOINTS) <= 256
+    assert any(key[3] == "h299.example" for key in sparql._ENDPOINTS)
