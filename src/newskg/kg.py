@@ -26,7 +26,7 @@ from newskg.core.rdfio import parse_quads, quads_as_insert_data
 from newskg.sparql.bounded import row_bounded
 from newskg.sparql.cache import ResultCache, cacheable
 from newskg.sparql.description import service_description, void_description
-from newskg.sparql.endpoint import Answer, answer_query
+from newskg.sparql.endpoint import Answer, answer_query, answer_query_async
 from newskg.sparql.federation import check_remote_targets
 from newskg.sparql.service_proxy import ServiceRouter
 from newskg.sparql import terms
@@ -212,14 +212,24 @@ class KnowledgeGraph:
         return answer
 
     async def answer_async(self, request: QueryRequest, accept: str | None) -> Answer:
-        """`answer` for the event loop: with query workers, no thread waits while a worker evaluates the query."""
-        if self.pool is None or uses_text_search(request.query):  # evaluated here, or the text index read: in a thread
+        """`answer` for the event loop: no thread waits while a query worker or a remote store evaluates the query
+        (a query evaluated in this process, or one that reads the text index or calls a SERVICE on a remote store,
+        goes to a thread)."""
+        remote = self.pool is None and not isinstance(self.store, OxigraphStore)
+        if (self.pool is None and not remote) or uses_text_search(request.query):
             return await asyncio.to_thread(self.answer, request, accept)
+        asked = request
         request, timeout_s, key = self._checked_query(request, accept)
+        if remote and (self.services.enabled and "SERVICE" in request.query.upper()
+                       or functions_for_query(request.query, self.text_index) is not None):
+            return await asyncio.to_thread(self.answer, asked, accept)  # through the SERVICE proxy, in a thread
         cached = self.cache.get(key) if key is not None else None
         if cached is not None:
             return cached
-        answer = self._answer_here(request, accept) or await self.pool.arun(request, accept, timeout_s)
+        if remote:
+            answer = await answer_query_async(self.store, request, accept, self.settings.max_result_rows)
+        else:
+            answer = self._answer_here(request, accept) or await self.pool.arun(request, accept, timeout_s)
         if key is not None:
             self.cache.put(key, answer)
         return answer

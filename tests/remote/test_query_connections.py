@@ -1,7 +1,11 @@
-"""RemoteSparqlStore's plain keep-alive query connections, against a small loopback SPARQL stand-in (no Virtuoso)."""
+"""RemoteSparqlStore's plain keep-alive query connections, against a small loopback SPARQL stand-in (no Virtuoso).
+
+Each behaviour is checked twice: through the blocking connections (`query`, callers in threads) and through the
+event loop's own (`aquery`, the server's queries)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import threading
 import time
@@ -11,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from newskg.core.errors import QueryTimeoutError, StoreError
+from newskg.stores.interface import QueryResult
 from newskg.stores.remote import RemoteSparqlStore
 
 ANSWER = (b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"typed-literal",'
@@ -40,8 +45,32 @@ class Handler(BaseHTTPRequestHandler):
         if server.want_digest and not (self.headers.get("Authorization") or "").startswith("Digest "):
             self._send(401, b"", {"WWW-Authenticate": 'Digest realm="x", nonce="abc", qop="auth"'})
             return
+        if server.style != "length":
+            self._send_styled(server.style, server.answer)
+            return
         self._send(200, server.answer, {"Content-Type": "application/sparql-results+json"})
         if server.close_after_answer:  # as a server whose keep-alive timeout passed, without saying so
+            self.close_connection = True
+
+    def _send_styled(self, style, body):
+        """An answer in chunks, one ended by closing the connection, or bytes that are not HTTP."""
+        if style == "garbage":
+            self.wfile.write(b"HTTP/1.1 2OO NOT A STATUS\r\n\r\n")
+            self.close_connection = True
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        if style == "chunked":
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for start in range(0, len(body), 7):
+                piece = body[start:start + 7]
+                self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
+        else:  # until-close: no length, the body ends with the connection
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
             self.close_connection = True
 
     def _send(self, status, body, headers):
@@ -57,7 +86,7 @@ class Handler(BaseHTTPRequestHandler):
 def stand_in():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.seen, server.delay_s, server.want_basic, server.want_digest, server.answer = [], 0.0, None, False, ANSWER
-    server.close_after_answer = False
+    server.close_after_answer, server.style = False, "length"
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -67,16 +96,44 @@ def stand_in():
     server.server_close()
 
 
-def _value(store, query="SELECT ?x WHERE { ?s ?p ?x }"):
-    return [row["x"].value for row in store.query(query).rows()]
+class Asker:
+    """Asks a store a query the way one kind of caller does: `query` (callers in threads), or `aquery` on one event
+    loop kept for the whole test, as the server has."""
+
+    def __init__(self, runner: asyncio.Runner | None = None):
+        self.runner = runner
+
+    @property
+    def on_loop(self) -> bool:
+        return self.runner is not None
+
+    def __call__(self, store, query):
+        """The rows of the answer."""
+        if self.runner is None:
+            return store.query(query).rows()
+        return self.runner.run(store.aquery(query, QueryResult.rows))
 
 
-def test_queries_reuse_one_keep_alive_connection_and_send_the_form(stand_in):
+@pytest.fixture(params=["blocking", "event loop"])
+def ask(request):
+    if request.param == "blocking":
+        yield Asker()
+        return
+    with asyncio.Runner() as runner:
+        yield Asker(runner)
+
+
+def _value(store, ask, query="SELECT ?x WHERE { ?s ?p ?x }"):
+    return [row["x"].value for row in ask(store, query)]
+
+
+def test_queries_reuse_one_keep_alive_connection_and_send_the_form(stand_in, ask):
     store = RemoteSparqlStore(stand_in.url, dialect="virtuoso")
     try:
         assert store._queries is not None
         for _ in range(5):
-            assert _value(store) == ["7"]
+            assert _value(store, ask) == ["7"]
+        assert (store._loop_queries is not None) == ask.on_loop
         assert len({seen["port"] for seen in stand_in.seen}) == 1
         form = stand_in.seen[0]["form"]
         assert form["default-graph-uri"] == ["urn:x-newskg:default-graph"]
@@ -86,75 +143,71 @@ def test_queries_reuse_one_keep_alive_connection_and_send_the_form(stand_in):
         store.close()
 
 
-def test_a_connection_closed_by_the_server_while_idle_is_replaced(stand_in):
+def test_a_connection_closed_by_the_server_while_idle_is_replaced(stand_in, ask):
     store = RemoteSparqlStore(stand_in.url)
     try:
         stand_in.close_after_answer = True
         for _ in range(3):
-            assert _value(store) == ["7"]
+            assert _value(store, ask) == ["7"]
             time.sleep(0.05)  # the server's close reaches the idle connection
         assert len({seen["port"] for seen in stand_in.seen}) == 3
     finally:
         store.close()
 
 
-def test_virtuoso_booleans_and_blank_nodes_are_still_normalised(stand_in):
+def test_virtuoso_booleans_and_blank_nodes_are_still_normalised(stand_in, ask):
     stand_in.answer = BOOLEAN_ROWS
     store = RemoteSparqlStore(stand_in.url, dialect="virtuoso")
     try:
-        rows = store.query("SELECT ?b WHERE { ?s ?p ?b }").rows()
+        rows = ask(store, "SELECT ?b WHERE { ?s ?p ?b }")
         assert rows[0]["b"].value == "true" and rows[1]["b"].value == "b5"
     finally:
         store.close()
 
 
-def test_basic_credentials_go_with_every_query(stand_in):
+def test_basic_credentials_go_with_every_query(stand_in, ask):
     stand_in.want_basic = "Basic " + base64.b64encode(b"user:s\xc3\xa9cret").decode()
     store = RemoteSparqlStore(stand_in.url, user="user", password="sécret", auth="basic")
     try:
-        assert _value(store) == ["7"] and store._queries is not None
+        assert _value(store, ask) == ["7"] and store._queries is not None
         assert len(stand_in.seen) == 1
     finally:
         store.close()
 
 
-def test_a_digest_challenge_hands_queries_to_httpx(stand_in):
+def test_a_digest_challenge_hands_queries_to_httpx(stand_in, ask):
     stand_in.want_digest = True
     store = RemoteSparqlStore(stand_in.url, user="user", password="secret", auth="digest")
     try:
-        assert _value(store) == ["7"]
-        assert store._queries is None  # from now on httpx, which answers the challenge
+        assert _value(store, ask) == ["7"]
+        assert store._queries is None and store._loop_queries is None  # from now on httpx, which answers it
         assert stand_in.seen[-1]["auth"].startswith("Digest ")
-        assert _value(store) == ["7"]
+        assert _value(store, ask) == ["7"]
     finally:
         store.close()
 
 
-def test_a_refusal_without_credentials_is_reported(stand_in):
-    stand_in.want_basic = "Basic nothing-we-send"
-    store = RemoteSparqlStore(stand_in.url)
+FAILURES = {  # what the stand-in is made to do, the store's settings, and the error a query gets
+    "refused without credentials": ({"want_basic": "Basic nothing-we-send"}, {}, StoreError, "refused"),
+    "too slow": ({"delay_s": 2.5}, {"timeout_s": 1.0}, QueryTimeoutError, "did not answer"),
+    "nothing listening": ({}, {"url": "http://127.0.0.1:9/sparql"}, StoreError, "cannot reach"),
+    "not HTTP": ({"style": "garbage"}, {}, StoreError, "cannot reach"),
+}
+
+
+@pytest.mark.parametrize("case", FAILURES)
+def test_failures_are_reported_as_store_errors(stand_in, ask, case):
+    server_settings, store_settings, error, message = FAILURES[case]
+    store_settings = dict(store_settings)
+    for key, value in server_settings.items():
+        setattr(stand_in, key, value)
+    store = RemoteSparqlStore(store_settings.pop("url", stand_in.url), **store_settings)
     try:
-        with pytest.raises(StoreError, match="refused"):
-            store.query("ASK {}")
-    finally:
-        store.close()
-
-
-def test_a_slow_answer_is_a_query_timeout(stand_in):
-    stand_in.delay_s = 2.5
-    store = RemoteSparqlStore(stand_in.url, timeout_s=1.0)
-    try:
-        with pytest.raises(QueryTimeoutError):
-            store.query("ASK {}")
-    finally:
-        store.close()
-
-
-def test_nothing_listening_is_a_store_error():
-    store = RemoteSparqlStore("http://127.0.0.1:9/sparql")
-    try:
-        with pytest.raises(StoreError, match="cannot reach"):
-            store.query("ASK {}")
+        with pytest.raises(error, match=message):
+            ask(store, "ASK {}")
+        if case == "not HTTP":
+            stand_in.style = "length"
+            assert _value(store, ask) == ["7"]  # the broken connection is not used again
     finally:
         store.close()
 
@@ -165,3 +218,80 @@ def test_https_and_proxied_endpoints_stay_with_httpx(monkeypatch):
     monkeypatch.delenv("no_proxy", raising=False)
     monkeypatch.delenv("NO_PROXY", raising=False)
     assert RemoteSparqlStore("http://db.example:8890/sparql")._queries is None
+
+
+@pytest.mark.parametrize("style", ["chunked", "until-close"])
+def test_chunked_and_close_delimited_answers_are_read_whole(stand_in, ask, style):
+    stand_in.style = style
+    store = RemoteSparqlStore(stand_in.url, dialect="virtuoso")
+    try:
+        for _ in range(2):
+            assert _value(store, ask) == ["7"]
+    finally:
+        store.close()
+
+
+def test_a_large_answer_is_read_whole(stand_in, ask):
+    rows = 20_000  # about 1.4 MB: read and parsed in a thread when it comes to the event loop
+    bindings = ",".join(f'{{"x":{{"type":"literal","value":"v{i}"}}}}' for i in range(rows))
+    stand_in.answer = ('{"head":{"vars":["x"]},"results":{"bindings":[' + bindings + "]}}").encode()
+    store = RemoteSparqlStore(stand_in.url)
+    try:
+        values = _value(store, ask)
+        assert len(values) == rows and values[0] == "v0" and values[-1] == f"v{rows - 1}"
+    finally:
+        store.close()
+
+
+def test_a_query_given_up_by_its_caller_leaves_no_connection_behind(stand_in):
+    """The server gives up a query when its client goes away (the task is cancelled): that connection still has
+    an answer coming, so it must be closed, not reused for the next query."""
+    store = RemoteSparqlStore(stand_in.url)
+
+    async def scenario():
+        stand_in.delay_s = 1.0
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(store.aquery("SELECT ?x WHERE { ?s ?p ?x }", QueryResult.rows), 0.2)
+        assert store._loop_queries._idle == []
+        stand_in.delay_s = 0.0
+        rows = await store.aquery("SELECT ?x WHERE { ?s ?p ?x }", QueryResult.rows)
+        return [row["x"].value for row in rows]
+
+    try:
+        assert asyncio.run(scenario()) == ["7"]
+        ports = [seen["port"] for seen in stand_in.seen]
+        assert len(ports) == 2 and ports[0] != ports[1]
+    finally:
+        store.close()
+
+
+def test_each_event_loop_gets_its_own_connections(stand_in):
+    store = RemoteSparqlStore(stand_in.url)
+    try:
+        first = asyncio.run(_loop_connections_after_a_query(store))
+        second = asyncio.run(_loop_connections_after_a_query(store))
+        assert first is not second and first._closed
+    finally:
+        store.close()
+
+
+async def _loop_connections_after_a_query(store):
+    await store.aquery("ASK {}", QueryResult.rows)
+    return store._loop_queries
+
+
+def test_a_timed_out_answer_closes_its_connection(stand_in):
+    stand_in.delay_s = 2.0
+    store = RemoteSparqlStore(stand_in.url, timeout_s=0.5)
+
+    async def scenario():
+        with pytest.raises(QueryTimeoutError):
+            await store.aquery("ASK {}", QueryResult.rows)
+        return store._loop_queries._idle
+
+    try:
+        started = time.monotonic()
+        assert asyncio.run(scenario()) == []
+        assert time.monotonic() - started < 1.9  # the store's limit (0.5 s + 1 s of grace), not the answer's delay
+    finally:
+        store.close()

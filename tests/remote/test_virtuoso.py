@@ -57,6 +57,7 @@ def test_results_come_back_in_every_format_with_virtuosos_quirks_smoothed(remote
     assert construct.status_code == 200 and construct.text.count("nunl-6177422-") == 23  # the article's claims
     syntax = remote_client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p "})
     assert syntax.status_code == 400
+    assert remote_client.app.state.kg.store._loop_queries is not None  # asked on the server's loop, not in threads
 
 
 def test_an_assertion_is_accepted_and_a_bad_one_refused_with_nothing_written(remote_client):

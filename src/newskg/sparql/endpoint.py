@@ -102,6 +102,30 @@ def _answer_query(store, request: QueryRequest, accept: str | None, max_rows: in
         base_iri=request.base_iri,
         **({"custom_functions": custom_functions} if custom_functions else {}),  # only the embedded store has them
     )
+    return serialize_result(result, request, accept, max_rows)
+
+
+async def answer_query_async(store, request: QueryRequest, accept: str | None, max_rows: int) -> Answer:
+    """`answer_query` for the event loop, on a store whose `aquery` waits without a thread (the remote store, which
+    serializes a large answer in a thread, so that it does not hold the loop)."""
+    try:
+        return await store.aquery(
+            request.query,
+            lambda result: serialize_result(result, request, accept, max_rows),
+            default_graphs=request.default_graphs or None,
+            named_graphs=request.named_graphs or None,
+            union_default_graph=request.union_default_graph,
+            base_iri=request.base_iri,
+        )
+    except StoreError as exc:
+        failure = service_failure(exc)
+        if failure is None:
+            raise
+        raise failure from exc
+
+
+def serialize_result(result, request: QueryRequest, accept: str | None, max_rows: int) -> Answer:
+    """A query's result in the negotiated format, at most `max_rows` rows or triples (406 when no format fits)."""
     if result.kind == "graph":
         negotiate(GRAPH_FORMATS, accept, request.format)  # 406 before evaluating
         return answer_graph(_take(result.engine_result, max_rows, "triples"), accept, request.format)

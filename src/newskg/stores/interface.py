@@ -7,15 +7,19 @@ the stores knows which engine answers.
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Mapping
+from typing import BinaryIO, Callable, Mapping, TypeVar
 
 from newskg.core.errors import StoreError
 from newskg.sparql.terms import Term
 
 Bindings = Mapping[str, Term]
+T = TypeVar("T")
+# A remote store's answer larger than this is read and serialized in a thread, not on the server's event loop
+LARGE_ANSWER_BYTES = 256 * 1024
 
 
 @dataclass
@@ -68,6 +72,11 @@ class Store(ABC):
     ) -> QueryResult:
         """Evaluate a query; `bindings` (variable name to term) are substituted as SEP-0007 defines, and each bound
         variable must be in the SELECT projection."""
+
+    async def aquery(self, sparql: str, use: Callable[[QueryResult], T], **kwargs) -> T:
+        """`use(query(sparql, **kwargs))` for a caller on the event loop; by default in a thread. The result is used
+        in the thread that read it (pyoxigraph's results may not move between threads)."""
+        return await asyncio.to_thread(lambda: use(self.query(sparql, **kwargs)))
 
     @abstractmethod
     def update(self, sparql: str, *, base_iri: str | None = None) -> None: ...

@@ -25,13 +25,13 @@ Dialects smooth over what servers do differently (README, "When one machine is n
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import http.client
 import json
 import re
-import threading
 import urllib.parse
-import urllib.request
 from typing import BinaryIO, Callable, Iterable, Iterator
 
 import httpx
@@ -40,7 +40,8 @@ import pyoxigraph as ox
 from newskg import __version__
 from newskg.core.errors import QuerySyntaxError, QueryTimeoutError, RdfSyntaxError, StoreError
 from newskg.sparql.terms import iri, iri_text, substitute
-from newskg.stores.interface import QueryResult, Store
+from newskg.stores.interface import LARGE_ANSWER_BYTES, QueryResult, Store
+from newskg.stores.query_connections import EventLoopQueryConnections, QueryConnections, usable
 
 VIRTUOSO_DEFAULT_GRAPH = "urn:x-newskg:default-graph"
 VIRTUOSO_SYSTEM_GRAPHS = (
@@ -55,8 +56,6 @@ USER_AGENT = f"newskg/{__version__} (remote SPARQL store; +https://w3id.org/news
 INSERT_CHUNK_TRIPLES = 1_000  # Virtuoso refuses an INSERT DATA whose SQL passes 10,000 lines (~2,000 triples)
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
-FORM = "application/x-www-form-urlencoded"
-IDLE_QUERY_CONNECTIONS = 32  # keep-alive connections kept for queries (one per concurrent query in use)
 # Answers that need _normalise_json_results: pyoxigraph reads Virtuoso's "typed-literal" as it is, but not its blank
 # nodes ("nodeID://b1"), its booleans written "1"/"0", nor an ASK answer that is not a JSON boolean.
 _NEEDS_NORMALISING = (b"nodeID://", b"XMLSchema#boolean", b'"boolean"')
@@ -192,90 +191,6 @@ def _read_json_results(body: bytes, dialect: str):
     return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
 
 
-class _Answer:
-    """What _send returns from the query connections: the parts of an httpx.Response that the store reads."""
-
-    __slots__ = ("content", "headers", "status_code")
-
-    def __init__(self, status_code: int, headers, content: bytes):
-        self.status_code, self.headers, self.content = status_code, headers, content
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", errors="replace")
-
-
-class _QueryConnections:
-    """Keep-alive HTTP/1.1 connections (http.client) for queries to a plain-http endpoint.
-
-    Queries are most of the traffic, and per query httpx spent about twice the CPU of the request itself
-    (building the request, cookies, auth and redirect hooks, its pool's bookkeeping); http.client also sends a small
-    request in one write. A connection is taken from the idle list (or opened), used by one thread for one request,
-    and put back once its answer was read. A connection the server closed while idle is replaced once.
-    """
-
-    def __init__(self, url: str, timeout_s: float, connect_timeout_s: float, headers: dict[str, str]):
-        parts = urllib.parse.urlsplit(url)
-        self.host, self.port = parts.hostname, parts.port or 80
-        self.target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        self.timeout_s, self.connect_timeout_s = timeout_s, connect_timeout_s
-        self.headers = headers
-        self._idle: list[http.client.HTTPConnection] = []
-        self._lock = threading.Lock()
-        self._closed = False
-
-    @staticmethod
-    def usable(url: str) -> bool:
-        """Plain http with no proxy configured for it (https and proxies stay with httpx)."""
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme != "http" or not parts.hostname or parts.username or parts.password:
-            return False
-        proxies = urllib.request.getproxies()
-        return not (proxies.get("http") or proxies.get("all")) or urllib.request.proxy_bypass(parts.hostname)
-
-    def post(self, body: bytes, headers: dict[str, str]) -> _Answer:
-        headers = {**self.headers, **headers, "Content-Type": FORM}
-        for attempt in (0, 1):
-            with self._lock:
-                conn = self._idle.pop() if self._idle else None
-            reused = conn is not None
-            try:
-                if conn is None:
-                    conn = http.client.HTTPConnection(self.host, self.port, timeout=self.connect_timeout_s)
-                    conn.connect()
-                    conn.sock.settimeout(self.timeout_s)
-                conn.request("POST", self.target, body=body, headers=headers)
-                response = conn.getresponse()
-                content = response.read()
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                conn.close()
-                if reused and attempt == 0:  # closed by the server while idle: once more, on a new connection
-                    continue
-                raise
-            except BaseException:
-                if conn is not None:
-                    conn.close()
-                raise
-            if response.will_close:
-                conn.close()
-            else:
-                with self._lock:
-                    if not self._closed and len(self._idle) < IDLE_QUERY_CONNECTIONS:
-                        self._idle.append(conn)
-                        conn = None
-                if conn is not None:
-                    conn.close()
-            return _Answer(response.status, response.headers, content)
-        raise AssertionError("unreachable")
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            idle, self._idle = self._idle, []
-        for conn in idle:
-            conn.close()
-
-
 class _Triples(list):
     """CONSTRUCT/DESCRIBE triples read from the remote store, with the engine result's serialize()."""
 
@@ -352,14 +267,16 @@ class RemoteSparqlStore(Store):
             follow_redirects=False,
         )
         # Queries go through plain keep-alive connections when the endpoint allows (http, no proxy, no auth asked:
-        # basic credentials are sent up front; a 401 switches queries to httpx, which answers digest challenges).
-        self._queries: _QueryConnections | None = None
-        if _QueryConnections.usable(query_url):
-            headers = {"User-Agent": USER_AGENT}
+        # basic credentials are sent up front; a 401 switches queries to httpx, which answers digest challenges):
+        # blocking ones for callers in threads, and per event loop ones for the server's queries (aquery).
+        self._queries: QueryConnections | None = None
+        self._loop_queries: EventLoopQueryConnections | None = None
+        self._query_headers = {"User-Agent": USER_AGENT}
+        if usable(query_url):
             if isinstance(credentials, httpx.BasicAuth):
                 token = base64.b64encode(f"{user}:{password or ''}".encode()).decode("ascii")
-                headers["Authorization"] = f"Basic {token}"
-            self._queries = _QueryConnections(query_url, timeout_s + 1.0, min(10.0, timeout_s), headers)
+                self._query_headers["Authorization"] = f"Basic {token}"
+            self._queries = QueryConnections(query_url, timeout_s + 1.0, min(10.0, timeout_s), self._query_headers)
 
     @classmethod
     def from_settings(cls, settings) -> "RemoteSparqlStore":
@@ -401,19 +318,57 @@ class RemoteSparqlStore(Store):
         queries = self._queries
         if queries is None:
             return self._send("POST", self.query_url, what="query", data=params, headers={"Accept": accept})
-        try:
+        with self._query_errors():
             response = queries.post(urllib.parse.urlencode(params).encode(), {"Accept": accept})
+        if response.status_code == 401 and self._client.auth is not None:
+            self._stop_plain_queries()
+            return self._send("POST", self.query_url, what="query", data=params, headers={"Accept": accept})
+        return self._checked(response, "POST", self.query_url, what="query")
+
+    async def _send_query_on_loop(self, params: list[tuple[str, str]], accept: str):
+        """_send_query for a caller on the event loop: the loop's own connections, no thread (None when the
+        endpoint needs httpx: https, a proxy, or an authentication challenge)."""
+        queries = self._loop_connections()
+        if queries is None:
+            return None
+        with self._query_errors():
+            response = await queries.post(urllib.parse.urlencode(params).encode(), accept)
+        if response.status_code == 401 and self._client.auth is not None:
+            self._stop_plain_queries()
+            return None
+        return self._checked(response, "POST", self.query_url, what="query")
+
+    def _loop_connections(self) -> EventLoopQueryConnections | None:
+        """The running loop's query connections (made on first use; a new loop gets new ones)."""
+        if self._queries is None:
+            return None
+        loop = asyncio.get_running_loop()
+        queries = self._loop_queries
+        if queries is None or queries.loop is not loop:
+            if queries is not None:
+                queries.close()
+            queries = self._loop_queries = EventLoopQueryConnections(
+                self.query_url, self.timeout_s + 1.0, min(10.0, self.timeout_s), self._query_headers, loop)
+        return queries
+
+    def _stop_plain_queries(self) -> None:
+        """The endpoint wants authentication: httpx does the challenge from now on."""
+        queries, loop_queries, self._queries, self._loop_queries = self._queries, self._loop_queries, None, None
+        for connections in (queries, loop_queries):
+            if connections is not None:
+                connections.close()
+
+    @contextlib.contextmanager
+    def _query_errors(self):
+        """A query's failure to reach the remote store as the store error it means."""
+        try:
+            yield
         except TimeoutError as exc:
             raise QueryTimeoutError(
                 f"the remote store did not answer within {self.timeout_s:g} s (NEWSKG_QUERY_TIMEOUT_S)"
             ) from exc
         except (OSError, http.client.HTTPException) as exc:
             raise StoreError(f"cannot reach the remote store at {self.query_url}: {exc}") from exc
-        if response.status_code == 401 and self._client.auth is not None:
-            self._queries = None  # the endpoint wants authentication: httpx does the challenge from now on
-            queries.close()
-            return self._send("POST", self.query_url, what="query", data=params, headers={"Accept": accept})
-        return self._checked(response, "POST", self.query_url, what="query")
 
     def _send(self, method: str, url: str, *, what: str, write: bool = False, **kwargs) -> httpx.Response:
         timeout = httpx.Timeout(self.write_timeout_s, connect=10.0) if write else None
@@ -453,6 +408,25 @@ class RemoteSparqlStore(Store):
     # --- Store ---------------------------------------------------------------------------------------
     def query(self, sparql, *, default_graphs=None, named_graphs=None, union_default_graph=False, base_iri=None,
               bindings=None):
+        form, params = self._query_form(sparql, default_graphs, named_graphs, union_default_graph, base_iri, bindings)
+        return self._read_answer(form, self._send_query(params, self._accept(form)))
+
+    async def aquery(self, sparql, use, *, default_graphs=None, named_graphs=None, union_default_graph=False,
+                     base_iri=None, bindings=None):
+        form, params = self._query_form(sparql, default_graphs, named_graphs, union_default_graph, base_iri, bindings)
+        response = await self._send_query_on_loop(params, self._accept(form))
+        if response is None:
+            response = await asyncio.to_thread(self._send_query, params, self._accept(form))
+        if len(response.content) > LARGE_ANSWER_BYTES:  # read and used in a thread, off the loop
+            return await asyncio.to_thread(lambda: use(self._read_answer(form, response)))
+        return use(self._read_answer(form, response))
+
+    @staticmethod
+    def _accept(form: str) -> str:
+        return N_TRIPLES if form in ("construct", "describe") else RESULTS_JSON
+
+    def _query_form(self, sparql, default_graphs, named_graphs, union_default_graph, base_iri, bindings):
+        """The query's form ("select", ...) and the protocol's form fields that ask it in this dialect."""
         sparql = substitute(sparql, bindings)  # the server has no SEP-0007 substitution: the terms go in the text
         form = query_form(sparql)
         text = (f"BASE {iri_text(base_iri, 'the base IRI')}\n" if base_iri else "") + sparql
@@ -470,11 +444,13 @@ class RemoteSparqlStore(Store):
             params[0] = ("query", "".join(f"define input:default-graph-exclude <{g}>\n" for g in VIRTUOSO_SYSTEM_GRAPHS) + params[0][1])
         for graph in named_graphs or ():
             params.append(("named-graph-uri", graph))
-        accept = N_TRIPLES if form in ("construct", "describe") else RESULTS_JSON
-        response = self._send_query(params, accept)
+        return form, params
+
+    def _read_answer(self, form: str, response) -> QueryResult:
+        """The remote store's answer to a query of `form`, parsed."""
         if response.status_code == 404:
             raise StoreError(f"no SPARQL endpoint at {self.query_url} (404)")
-        truncated = response.headers.get("X-SPARQL-MaxRows")
+        truncated = response.headers.get("x-sparql-maxrows")
         if truncated:
             raise StoreError(
                 f"the remote store cut the result at {truncated} rows (Virtuoso's ResultSetMaxRows); raise it or "
@@ -593,6 +569,5 @@ class RemoteSparqlStore(Store):
         return [r["g"].value for r in rows if r["g"].value != self.default_graph_iri]
 
     def close(self) -> None:
-        if self._queries is not None:
-            self._queries.close()
+        self._stop_plain_queries()
         self._client.close()
