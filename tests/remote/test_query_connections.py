@@ -16,6 +16,7 @@ import pytest
 
 from newskg.core.errors import QueryTimeoutError, StoreError
 from newskg.stores.interface import QueryResult
+from newskg.stores.query_connections import form_body
 from newskg.stores.remote import RemoteSparqlStore
 
 ANSWER = (b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"typed-literal",'
@@ -295,3 +296,9 @@ def test_a_timed_out_answer_closes_its_connection(stand_in):
         assert time.monotonic() - started < 1.9  # the store's limit (0.5 s + 1 s of grace), not the answer's delay
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("text", ["SELECT ?x WHERE { ?s ?p ?x }", "a+b=c&d", "éé ∀ \U0001F600 \n\t%", "", "~_.-"])
+def test_form_bodies_are_what_urlencode_writes(text):
+    fields = [("query", text), ("default-graph-uri", "urn:x:a b"), ("k&=", text)]
+    assert form_body(fields) == urllib.parse.urlencode(fields).encode()

@@ -133,7 +133,8 @@ def serialize_result(result, request: QueryRequest, accept: str | None, max_rows
     write_solutions, write_boolean = SOLUTION_WRITERS[fmt.media_type]
     if result.kind == "boolean":
         return Answer(write_boolean(result.boolean), fmt.content_type)
+    if result.most_rows is not None and result.most_rows <= max_rows:  # under the cap: the engine's own serializer
+        return Answer(result.serialize(fmt.engine), fmt.content_type)
     variables = result.variables
-    solutions = _take(result.engine_result, max_rows, "rows")
-    rows = [tuple(solution[v] for v in variables) for solution in solutions]
+    rows = [tuple(solution) for solution in _take(result.engine_result, max_rows, "rows")]  # values in variable order
     return Answer(write_solutions(variables, rows), fmt.content_type)

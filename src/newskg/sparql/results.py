@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+from json.encoder import encode_basestring as _json_string  # JSON string literal, non-ASCII kept (C when available)
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -43,11 +44,32 @@ def _json_term(term) -> dict:
     raise TypeError(f"unexpected term {term!r}")
 
 
+def _json_term_text(term) -> str:
+    """`_json_term` as JSON text, written directly for the common terms (about twice as fast as json.dumps of
+    dicts; strings are escaped by the json module's own C escaper)."""
+    kind = type(term)
+    if kind is ox.NamedNode:
+        return '{"type":"uri","value":' + _json_string(term.value) + "}"
+    if kind is ox.Literal:
+        if term.language:
+            return '{"type":"literal","value":' + _json_string(term.value) + ',"xml:lang":' + _json_string(term.language) + "}"
+        datatype = term.datatype.value
+        if datatype == XSD_STRING:
+            return '{"type":"literal","value":' + _json_string(term.value) + "}"
+        return '{"type":"literal","value":' + _json_string(term.value) + ',"datatype":' + _json_string(datatype) + "}"
+    if kind is ox.BlankNode:
+        return '{"type":"bnode","value":' + _json_string(term.value) + "}"
+    return json.dumps(_json_term(term), ensure_ascii=False)
+
+
 def solutions_json(variables: list[str], rows: list[Row]) -> bytes:
-    bindings = [
-        {name: _json_term(term) for name, term in zip(variables, row) if term is not None} for row in rows
-    ]
-    return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}}, ensure_ascii=False).encode()
+    keys = [_json_string(name) + ":" for name in variables]
+    bindings = ",".join(
+        "{" + ",".join(key + _json_term_text(term) for key, term in zip(keys, row) if term is not None) + "}"
+        for row in rows
+    )
+    head = ",".join(_json_string(name) for name in variables)
+    return ('{"head":{"vars":[' + head + ']},"results":{"bindings":[' + bindings + "]}}").encode()
 
 
 def boolean_json(value: bool) -> bytes:

@@ -28,6 +28,7 @@ class QueryResult:
 
     kind: str  # "solutions" | "boolean" | "graph"
     engine_result: object
+    most_rows: int | None = None  # a bound on the rows known before reading them (an answer read whole), or None
 
     @property
     def boolean(self) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import string
 import threading
 import urllib.parse
 import urllib.request
@@ -25,6 +26,19 @@ import httptools
 
 FORM = "application/x-www-form-urlencoded"
 IDLE_QUERY_CONNECTIONS = 32  # keep-alive connections kept for queries (one per concurrent query in use)
+
+
+_FORM_SAFE = frozenset((string.ascii_letters + string.digits + "_.-~").encode())
+_FORM_BYTE = [chr(b) if b in _FORM_SAFE else "+" if b == 0x20 else f"%{b:02X}" for b in range(256)]
+
+
+def form_body(fields: list[tuple[str, str]]) -> bytes:
+    """An application/x-www-form-urlencoded body, as urllib.parse.urlencode writes it (UTF-8, spaces as "+"), from
+    a table instead of a Python step per byte."""
+    return "&".join(
+        "".join(map(_FORM_BYTE.__getitem__, key.encode())) + "=" + "".join(map(_FORM_BYTE.__getitem__, value.encode()))
+        for key, value in fields
+    ).encode("ascii")
 
 
 class HttpAnswer:

@@ -31,7 +31,6 @@ import contextlib
 import http.client
 import json
 import re
-import urllib.parse
 from typing import BinaryIO, Callable, Iterable, Iterator
 
 import httpx
@@ -41,7 +40,7 @@ from newskg import __version__
 from newskg.core.errors import QuerySyntaxError, QueryTimeoutError, RdfSyntaxError, StoreError
 from newskg.sparql.terms import iri, iri_text, substitute
 from newskg.stores.interface import LARGE_ANSWER_BYTES, QueryResult, Store
-from newskg.stores.query_connections import EventLoopQueryConnections, QueryConnections, usable
+from newskg.stores.query_connections import EventLoopQueryConnections, QueryConnections, form_body, usable
 
 VIRTUOSO_DEFAULT_GRAPH = "urn:x-newskg:default-graph"
 VIRTUOSO_SYSTEM_GRAPHS = (
@@ -319,7 +318,7 @@ class RemoteSparqlStore(Store):
         if queries is None:
             return self._send("POST", self.query_url, what="query", data=params, headers={"Accept": accept})
         with self._query_errors():
-            response = queries.post(urllib.parse.urlencode(params).encode(), {"Accept": accept})
+            response = queries.post(form_body(params), {"Accept": accept})
         if response.status_code == 401 and self._client.auth is not None:
             self._stop_plain_queries()
             return self._send("POST", self.query_url, what="query", data=params, headers={"Accept": accept})
@@ -332,7 +331,7 @@ class RemoteSparqlStore(Store):
         if queries is None:
             return None
         with self._query_errors():
-            response = await queries.post(urllib.parse.urlencode(params).encode(), accept)
+            response = await queries.post(form_body(params), accept)
         if response.status_code == 401 and self._client.auth is not None:
             self._stop_plain_queries()
             return None
@@ -466,7 +465,7 @@ class RemoteSparqlStore(Store):
             raise StoreError(f"the remote store's answer could not be read: {exc}") from exc
         if isinstance(result, ox.QueryBoolean):
             return QueryResult("boolean", result)
-        return QueryResult("solutions", result)
+        return QueryResult("solutions", result, most_rows=len(body) // 2)  # a row takes two bytes at least: {}
 
     def update(self, sparql, *, base_iri=None):
         text = (f"BASE {iri_text(base_iri, 'the base IRI')}\n" if base_iri else "") + sparql
