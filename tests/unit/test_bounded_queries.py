@@ -23,7 +23,7 @@ from rdflib.plugins.sparql import prepareQuery
 from newskg.core.config import Settings
 from newskg.core.errors import QueryTimeoutError
 from newskg.kg import BOUNDED_GRAPHS, BOUNDED_ROWS, KnowledgeGraph
-from newskg.sparql.bounded import row_bounded
+from newskg.sparql.bounded import _may_be_bounded, row_bounded
 from newskg.sparql.federation import tokenize
 from newskg.sparql.protocol import QueryRequest
 
@@ -208,3 +208,13 @@ def test_bounded_queries_are_answered_while_runaways_hold_every_worker(graph):
         thread.join()
     assert answer.read_from == "server" and b"true" in answer.body
     assert took < 1.0 and stopped == [True, True]
+
+
+@pytest.mark.parametrize("query", [
+    "PREFIX ex: <http://example.org/ns#> SELECT ?a WHERE { ?a ex:p ?b . ?b ex:q ?c }",
+    "SELECT ?a WHERE { ?a <http://example.org/p> ?b ; <http://example.org/q> ?c }",
+    "SELECT ?a WHERE { { ?a ?b ?c } UNION { ?c ?d ?e } }",
+    "SELECT ?a WHERE { ?a ?b ?c OPTIONAL { ?c ?d ?e } }",
+])
+def test_most_other_queries_are_turned_away_before_tokenizing(query):
+    assert not _may_be_bounded(query) and not row_bounded(query)

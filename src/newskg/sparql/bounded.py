@@ -15,6 +15,7 @@ engine filters such a scan, so steps may yield nothing.
 from __future__ import annotations
 
 import functools
+import re
 
 from newskg.sparql.federation import Token, tokenize
 
@@ -26,12 +27,29 @@ _LITERAL_WORDS = frozenset({"true", "false"})  # case-sensitive in SPARQL, like 
 def row_bounded(query: str) -> bool:
     """Whether `query` is a SELECT or ASK over at most one triple pattern with distinct variables and no solution
     modifier but LIMIT (see the module's docstring)."""
-    if len(query) > 4096:
+    if len(query) > 4096 or not _may_be_bounded(query):
         return False
     try:
         return _Reader(tokenize(query)).bounded()
     except (IndexError, ValueError):
         return False
+
+
+_IRI_REF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")  # IRIREF: holds no brace, space, quote or other IRI
+
+
+def _may_be_bounded(query: str) -> bool:
+    """A quick look before tokenizing (about 40 us for a query of a few lines), false for most queries that are not
+    bounded. With its IRIs taken out, a text with no string and no comment holds braces and spaces only as what they
+    look like (names hold neither), and a bounded query has one pair of braces around at most four pieces (three
+    terms and a dot)."""
+    text = _IRI_REF.sub("I", query)
+    if "#" in text or '"' in text or "'" in text:
+        return True  # braces or spaces may be inside a string or a comment: the tokens tell
+    opening, closing = text.find("{"), text.rfind("}")
+    if opening < 0 or closing < opening or text.count("{", opening + 1) or text.count("}", 0, closing):
+        return False
+    return len(text[opening + 1 : closing].split(None, 4)) <= 4
 
 
 def _word(token: Token) -> str | None:

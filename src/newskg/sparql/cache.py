@@ -40,7 +40,12 @@ def _calls_volatile(upper: bytes, text: bytes) -> bool:
 
 
 def cacheable(query: str) -> bool:
-    """False for queries whose answer may change while the data does not."""
+    """False for queries whose answer may change while the data does not. A text in which none of the volatile words
+    appears even as a substring is read no further (tokenizing costs about 50 us a query; str.upper maps each
+    character on its own, so a word token upper-cased is a substring of the text upper-cased)."""
+    upper = query.upper()
+    if not any(word in upper for word in _VOLATILE):
+        return True
     return not any(t.kind == "word" and t.text.upper() in _VOLATILE for t in tokenize(query))
 
 
