@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import random
 import threading
 import time
 import urllib.parse
@@ -16,7 +17,7 @@ import pytest
 
 from newskg.core.errors import QueryTimeoutError, StoreError
 from newskg.stores.interface import QueryResult
-from newskg.stores.query_connections import form_body
+from newskg.stores.query_connections import EventLoopQueryConnections, form_body
 from newskg.stores.remote import RemoteSparqlStore
 
 ANSWER = (b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"typed-literal",'
@@ -302,3 +303,70 @@ def test_a_timed_out_answer_closes_its_connection(stand_in):
 def test_form_bodies_are_what_urlencode_writes(text):
     fields = [("query", text), ("default-graph-uri", "urn:x:a b"), ("k&=", text)]
     assert form_body(fields) == urllib.parse.urlencode(fields).encode()
+
+
+def test_virtuoso_system_graphs_are_excluded_where_a_query_can_name_a_graph(stand_in, ask):
+    store = RemoteSparqlStore(stand_in.url, dialect="virtuoso")
+    try:
+        ask(store, "SELECT ?x WHERE { ?s ?p ?x }")
+        ask(store, "SELECT ?x WHERE { GRAPH ?g { ?s ?p ?x } }")
+        plain, named = (seen["form"]["query"][0] for seen in stand_in.seen[-2:])
+        assert "define" not in plain
+        assert named.count("define input:named-graph-exclude") == 4
+    finally:
+        store.close()
+
+
+async def _answer_in_pieces(reader, writer):
+    """A server that sends each answer in pieces of 1 to 5,000 bytes, sometimes chunked, with a varying number of
+    headers, naming the request it answers in a header and in the body."""
+    rng = random.Random(4)
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+            ident = (await reader.readexactly(length)).decode().split("id=")[1]
+            payload = ('{"id":"%s","pad":"%s"}' % (ident, "x" * rng.randrange(3000))).encode()
+            extra = "".join(f"X-Pad-{i}: {'v' * rng.randrange(50)}\r\n" for i in range(rng.randrange(6)))
+            if rng.random() < 0.3:
+                out = f"HTTP/1.1 200 OK\r\nX-Id: {ident}\r\n{extra}Transfer-Encoding: chunked\r\n\r\n".encode()
+                for start in range(0, len(payload), 400):
+                    piece = payload[start:start + 400]
+                    out += f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
+                out += b"0\r\n\r\n"
+            else:
+                out = f"HTTP/1.1 200 OK\r\nX-Id: {ident}\r\n{extra}Content-Length: {len(payload)}\r\n\r\n".encode() + payload
+            start = 0
+            while start < len(out):
+                size = rng.choice([1, 2, 7, 50, 400, 5000])
+                writer.write(out[start:start + size])
+                start += size
+                await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionResetError):
+        pass
+    finally:
+        writer.close()
+
+
+def test_answers_read_in_pieces_go_to_the_request_they_answer():
+    async def scenario():
+        server = await asyncio.start_server(_answer_in_pieces, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        connections = EventLoopQueryConnections(f"http://127.0.0.1:{port}/sparql", 10, 5, {}, asyncio.get_running_loop())
+        wrong = []
+
+        async def client(number):
+            for i in range(100):
+                ident = f"{number}-{i}"
+                answer = await connections.post(f"query=x&id={ident}".encode(), "application/json")
+                if answer.headers.get("x-id") != ident or f'"id":"{ident}"'.encode() not in answer.content:
+                    wrong.append(ident)
+
+        try:
+            await asyncio.gather(*(client(n) for n in range(8)))
+        finally:
+            connections.close()
+            server.close()
+        return wrong
+
+    assert asyncio.run(scenario()) == []
