@@ -33,12 +33,17 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def do_GET(self):
+        self.do_POST()
+
     def do_POST(self):
         server = self.server
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        form = urllib.parse.parse_qs(body.decode())
+        if self.command == "GET":
+            form = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        else:
+            form = urllib.parse.parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
         server.seen.append({"port": self.client_address[1], "form": form, "auth": self.headers.get("Authorization"),
-                            "content_type": self.headers.get("Content-Type")})
+                            "content_type": self.headers.get("Content-Type"), "method": self.command})
         if server.delay_s:
             time.sleep(server.delay_s)
         if server.want_basic and self.headers.get("Authorization") != server.want_basic:
@@ -140,7 +145,7 @@ def test_queries_reuse_one_keep_alive_connection_and_send_the_form(stand_in, ask
         form = stand_in.seen[0]["form"]
         assert form["default-graph-uri"] == ["urn:x-newskg:default-graph"]
         assert form["query"][0].endswith("SELECT ?x WHERE { ?s ?p ?x }")
-        assert stand_in.seen[0]["content_type"] == "application/x-www-form-urlencoded"
+        assert stand_in.seen[0]["method"] == "GET"  # a short query goes in the URL
     finally:
         store.close()
 
@@ -323,9 +328,13 @@ async def _answer_in_pieces(reader, writer):
     rng = random.Random(4)
     try:
         while True:
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
-            ident = (await reader.readexactly(length)).decode().split("id=")[1]
+            head = (await reader.readuntil(b"\r\n\r\n")).decode().split("\r\n")
+            if head[0].startswith("GET "):
+                form = urllib.parse.urlsplit(head[0].split(" ")[1]).query
+            else:
+                length = next(int(line.split(":")[1]) for line in head if line.lower().startswith("content-length:"))
+                form = (await reader.readexactly(length)).decode()
+            ident = urllib.parse.parse_qs(form)["id"][0]
             payload = ('{"id":"%s","pad":"%s"}' % (ident, "x" * rng.randrange(3000))).encode()
             extra = "".join(f"X-Pad-{i}: {'v' * rng.randrange(50)}\r\n" for i in range(rng.randrange(6)))
             if rng.random() < 0.3:
@@ -358,7 +367,7 @@ def test_answers_read_in_pieces_go_to_the_request_they_answer():
         async def client(number):
             for i in range(100):
                 ident = f"{number}-{i}"
-                answer = await connections.post(f"query=x&id={ident}".encode(), "application/json")
+                answer = await connections.ask(f"query=x&id={ident}&pad={'y' * (i * 60)}".encode(), "application/json")
                 if answer.headers.get("x-id") != ident or f'"id":"{ident}"'.encode() not in answer.content:
                     wrong.append(ident)
 
@@ -370,3 +379,17 @@ def test_answers_read_in_pieces_go_to_the_request_they_answer():
         return wrong
 
     assert asyncio.run(scenario()) == []
+
+
+def test_a_long_query_goes_as_a_form_post(stand_in, ask):
+    store = RemoteSparqlStore(stand_in.url)
+    long_query = "SELECT ?x WHERE { ?s ?p ?x } # " + "é" * 3000  # 18,000 characters once encoded
+    try:
+        assert _value(store, ask, long_query) == ["7"]
+        assert _value(store, ask) == ["7"]
+        (long_seen, short_seen) = stand_in.seen[-2:]
+        assert long_seen["method"] == "POST" and long_seen["content_type"] == "application/x-www-form-urlencoded"
+        assert long_seen["form"]["query"] == [long_query]
+        assert short_seen["method"] == "GET"
+    finally:
+        store.close()

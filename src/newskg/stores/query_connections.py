@@ -26,6 +26,9 @@ import httptools
 
 FORM = "application/x-www-form-urlencoded"
 IDLE_QUERY_CONNECTIONS = 32  # keep-alive connections kept for queries (one per concurrent query in use)
+# A query whose request target stays within this many characters is sent as a GET (Virtuoso 7.2 spent 6% less CPU on
+# a GET than on a form POST of the same query, 8 clients x 300 queries x 4 rounds); longer ones as a form POST.
+GET_TARGET_CHARS = 4096
 
 
 _FORM_SAFE = frozenset((string.ascii_letters + string.digits + "_.-~").encode())
@@ -73,6 +76,13 @@ class _Endpoint:
         self.timeout_s, self.connect_timeout_s = timeout_s, connect_timeout_s
         self.headers = headers
 
+    def get_target(self, form: bytes) -> str | None:
+        """The request target of a GET carrying `form` in its query string; None when that would be longer than
+        GET_TARGET_CHARS (a POST carries it then)."""
+        if len(self.target) + len(form) + 1 > GET_TARGET_CHARS:
+            return None
+        return self.target + ("&" if "?" in self.target else "?") + form.decode("ascii")
+
 
 class QueryConnections(_Endpoint):
     """Blocking connections (http.client): taken from the idle list (or opened), used by one thread for one request,
@@ -84,8 +94,13 @@ class QueryConnections(_Endpoint):
         self._lock = threading.Lock()
         self._closed = False
 
-    def post(self, body: bytes, headers: dict[str, str]) -> HttpAnswer:
-        headers = {**self.headers, **headers, "Content-Type": FORM}
+    def ask(self, form: bytes, headers: dict[str, str]) -> HttpAnswer:
+        """Send a query form (GET when short, else POST) and read the answer."""
+        target = self.get_target(form)
+        if target is None:
+            method, target, body, headers = "POST", self.target, form, {**self.headers, **headers, "Content-Type": FORM}
+        else:
+            method, body, headers = "GET", None, {**self.headers, **headers}
         for attempt in (0, 1):
             with self._lock:
                 conn = self._idle.pop() if self._idle else None
@@ -95,7 +110,7 @@ class QueryConnections(_Endpoint):
                     conn = http.client.HTTPConnection(self.host, self.port, timeout=self.connect_timeout_s)
                     conn.connect()
                     conn.sock.settimeout(self.timeout_s)
-                conn.request("POST", self.target, body=body, headers=headers)
+                conn.request(method, target, body=body, headers=headers)
                 response = conn.getresponse()
                 content = response.read()
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
@@ -229,22 +244,30 @@ class EventLoopQueryConnections(_Endpoint):
         super().__init__(url, timeout_s, connect_timeout_s, headers)
         self.loop = loop
         self._idle: list[_Exchange] = []
-        self._heads: dict[str, bytes] = {}  # the request up to Content-Length, per Accept
+        self._heads: dict[str, str] = {}  # the header lines, per Accept
         self._closed = False
 
-    def _head(self, accept: str) -> bytes:
-        head = self._heads.get(accept)
-        if head is None:
-            lines = [f"POST {self.target} HTTP/1.1", f"Host: {self.host}:{self.port}",
-                     *(f"{k}: {v}" for k, v in self.headers.items()), f"Accept: {accept}", f"Content-Type: {FORM}"]
+    def _headers_text(self, accept: str) -> str:
+        """The request's header lines after the request line, up to the blank line (without it), per Accept."""
+        text = self._heads.get(accept)
+        if text is None:
+            host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 address
+            lines = [f"Host: {host}:{self.port}", *(f"{k}: {v}" for k, v in self.headers.items()),
+                     f"Accept: {accept}"]
             for line in lines:
                 if "\r" in line or "\n" in line:
                     raise ValueError(f"a header line holds a line break: {line!r}")
-            head = self._heads[accept] = ("\r\n".join(lines) + "\r\nContent-Length: ").encode("latin-1")
-        return head
+            text = self._heads[accept] = "\r\n".join(lines)
+        return text
 
-    async def post(self, body: bytes, accept: str) -> HttpAnswer:
-        data = b"".join((self._head(accept), str(len(body)).encode(), b"\r\n\r\n", body))
+    async def ask(self, form: bytes, accept: str) -> HttpAnswer:
+        """Send a query form (GET when short, else POST) and read the answer."""
+        target = self.get_target(form)
+        if target is None:
+            data = (f"POST {self.target} HTTP/1.1\r\n{self._headers_text(accept)}\r\nContent-Type: {FORM}\r\n"
+                    f"Content-Length: {len(form)}\r\n\r\n").encode("latin-1") + form
+        else:
+            data = f"GET {target} HTTP/1.1\r\n{self._headers_text(accept)}\r\n\r\n".encode("latin-1")
         for attempt in (0, 1):
             conn = None
             while self._idle and conn is None:

@@ -1,8 +1,8 @@
 """A remote SPARQL 1.1 store (Virtuoso, Fuseki, GraphDB, QLever, or any conforming server) behind the Store interface.
 
-Queries use the SPARQL 1.1 Protocol (https://www.w3.org/TR/sparql11-protocol/): a form POST with
-``default-graph-uri`` / ``named-graph-uri``, asking for SPARQL JSON results (SELECT, ASK) or N-Triples (CONSTRUCT,
-DESCRIBE). The answers are parsed by pyoxigraph into the same :class:`~newskg.stores.embedded.QueryResult` the embedded store
+Queries use the SPARQL 1.1 Protocol (https://www.w3.org/TR/sparql11-protocol/): a GET with ``query`` and
+``default-graph-uri`` / ``named-graph-uri`` in the URL (a form POST when that would pass 4,096 characters), asking for
+SPARQL JSON results (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE). The answers are parsed by pyoxigraph into the same :class:`~newskg.stores.embedded.QueryResult` the embedded store
 returns, so everything above the store (the endpoint, the gate, validation, reasoning) runs unchanged. Updates are
 form POSTs to the update endpoint; graph reads and loads use the Graph Store Protocol
 (https://www.w3.org/TR/sparql11-http-rdf-update/) when its URL is configured, else SPARQL.
@@ -318,7 +318,7 @@ class RemoteSparqlStore(Store):
         if queries is None:
             return self._send("POST", self.query_url, what="query", data=params, headers={"Accept": accept})
         with self._query_errors():
-            response = queries.post(form_body(params), {"Accept": accept})
+            response = queries.ask(form_body(params), {"Accept": accept})
         if response.status_code == 401 and self._client.auth is not None:
             self._stop_plain_queries()
             return self._send("POST", self.query_url, what="query", data=params, headers={"Accept": accept})
@@ -331,7 +331,7 @@ class RemoteSparqlStore(Store):
         if queries is None:
             return None
         with self._query_errors():
-            response = await queries.post(form_body(params), accept)
+            response = await queries.ask(form_body(params), accept)
         if response.status_code == 401 and self._client.auth is not None:
             self._stop_plain_queries()
             return None
