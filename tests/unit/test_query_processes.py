@@ -166,3 +166,33 @@ def test_a_call_whose_time_is_up_is_not_sent_again():
     time.sleep(0.06)
     with pytest.raises(QueryTimeoutError):
         attempt.slot_wait(10)
+
+
+def test_calls_from_the_event_loop_time_out_are_given_up_and_are_answered(store):
+    """`arun` waits on the loop's own future, answered from the pool's reader thread: many at once are answered,
+    a runaway fails at its limit (the others still answered), and a call its caller gave up leaves the slot usable."""
+    import asyncio
+
+    pool = QueryPool(store.path, workers=3, processes=1, max_rows=1000, queue_wait_s=10, replica_bytes=1 << 30)
+
+    async def scenario():
+        answers = await asyncio.gather(*(pool.arun(QueryRequest(NAMES), JSON, 30) for _ in range(12)))
+        assert all(_names(answer) == ["a"] for answer in answers)
+        started = time.monotonic()
+        runaway = asyncio.ensure_future(pool.arun(QueryRequest(RUNAWAY), JSON, 1.0))
+        beside = await asyncio.gather(*(pool.arun(QueryRequest(NAMES), JSON, 30) for _ in range(4)))
+        with pytest.raises(QueryTimeoutError):
+            await runaway
+        timed_out_after = time.monotonic() - started
+        with pytest.raises(asyncio.TimeoutError):  # given up by its caller (a client that went away)
+            await asyncio.wait_for(pool.arun(QueryRequest(COUNT_10M), JSON, 30), 0.3)
+        after = [await pool.arun(QueryRequest(NAMES), JSON, 30) for _ in range(6)]
+        return beside, timed_out_after, after
+
+    try:
+        pool.run(QueryRequest("ASK {}"), JSON, 30)
+        beside, timed_out_after, after = asyncio.run(scenario())
+        assert all(_names(answer) == ["a"] for answer in beside + after)
+        assert 0.9 < timed_out_after < 2.0
+    finally:
+        pool.close()

@@ -28,6 +28,30 @@ from newskg.sandbox.processes import answer_of
 RESTART_PAUSE_S = 1.0
 
 
+def _settle(waiter, outcome=None, error: BaseException | None = None) -> None:
+    """Give a call's waiter its answer (or error), from any thread: a concurrent future directly, an asyncio future
+    through its loop (a call from the event loop waits on one, with no thread hop in between)."""
+    if isinstance(waiter, concurrent.futures.Future):
+        if not waiter.done():
+            if error is not None:
+                waiter.set_exception(error)
+            else:
+                waiter.set_result(outcome)
+        return
+    try:
+        waiter.get_loop().call_soon_threadsafe(_settle_on_loop, waiter, outcome, error)
+    except RuntimeError:  # its loop is closed: nobody waits any more
+        pass
+
+
+def _settle_on_loop(waiter: asyncio.Future, outcome, error: BaseException | None) -> None:
+    if not waiter.done():  # a call given up (cancelled, timed out) is not answered
+        if error is not None:
+            waiter.set_exception(error)
+        else:
+            waiter.set_result(outcome)
+
+
 class _Stopped(Exception):
     """A call's process ended while the call was in flight."""
 
@@ -40,7 +64,7 @@ class _Stopped(Exception):
 class _Process:
     process: object  # a multiprocessing Process of the pool's context
     conn: Connection
-    calls: dict[int, concurrent.futures.Future] = field(default_factory=dict)
+    calls: dict[int, object] = field(default_factory=dict)  # call id -> its waiter (see _settle)
     lock: threading.Lock = field(default_factory=threading.Lock)  # calls, alive, and sending on conn
     alive: bool = True
     killed_for: int | None = None  # the call whose time limit ended the process
@@ -54,10 +78,9 @@ class _Process:
             self.alive = False
             self.killed_for = killed_for
             calls, self.calls = self.calls, {}
-        for call_id, future in calls.items():
-            if not future.done():
-                innocent = killed_for is not None and call_id != killed_for
-                future.set_exception(_Stopped(self.process.exitcode, innocent))
+        for call_id, waiter in calls.items():
+            innocent = killed_for is not None and call_id != killed_for
+            _settle(waiter, error=_Stopped(self.process.exitcode, innocent))
         return True
 
     def stop(self) -> None:
@@ -139,9 +162,9 @@ class SharedWorkerProcesses:
             while True:
                 call_id, outcome = worker.conn.recv()
                 with worker.lock:
-                    future = worker.calls.pop(call_id, None)
-                if future is not None and not future.done():
-                    future.set_result(outcome)
+                    waiter = worker.calls.pop(call_id, None)
+                if waiter is not None:
+                    _settle(waiter, outcome)
         except (EOFError, OSError, TypeError, ValueError):
             pass
         worker.end()
@@ -175,21 +198,21 @@ class SharedWorkerProcesses:
             if worker.alive:
                 return worker, slot
 
-    def _send(self, worker: _Process, slot: int, message, attempt: _Attempt) -> tuple[int, concurrent.futures.Future]:
+    def _send(self, worker: _Process, slot: int, message, attempt: _Attempt, waiter) -> int:
+        """Send `message` to a slot of `worker`; `waiter` (a future) gets the answer. The call's id."""
         call_id = next(self._ids)
         attempt.sent = time.monotonic()
-        future: concurrent.futures.Future = concurrent.futures.Future()
         with worker.lock:
             if not worker.alive:
-                future.set_exception(_Stopped(worker.process.exitcode, innocent=True))
-                return call_id, future
-            worker.calls[call_id] = future
+                _settle(waiter, error=_Stopped(worker.process.exitcode, innocent=True))
+                return call_id
+            worker.calls[call_id] = waiter
             try:
                 worker.conn.send((call_id, slot, message))
             except (OSError, ValueError):
                 worker.calls.pop(call_id, None)
-                future.set_exception(_Stopped(worker.process.exitcode, innocent=True))
-        return call_id, future
+                _settle(waiter, error=_Stopped(worker.process.exitcode, innocent=True))
+        return call_id
 
     def _release(self, worker: _Process, slot: int) -> None:
         if worker.alive:
@@ -220,7 +243,8 @@ class SharedWorkerProcesses:
         attempt = _Attempt(timeout_s, timed_out, died)
         while True:
             worker, slot = self._take(attempt.slot_wait(self.queue_wait_s), busy)
-            call_id, future = self._send(worker, slot, message, attempt)
+            future: concurrent.futures.Future = concurrent.futures.Future()
+            call_id = self._send(worker, slot, message, attempt, future)
             try:
                 outcome = future.result(timeout=attempt.remaining())
             except (TimeoutError, _Stopped) as failure:  # concurrent.futures.TimeoutError is TimeoutError
@@ -239,13 +263,16 @@ class SharedWorkerProcesses:
         while True:
             wait_s = attempt.slot_wait(self.queue_wait_s)  # first: a call whose time is up is not sent again
             worker, slot = self._take_now() or await self._wait_for_slot(loop, wait_s, busy)
-            call_id, future = self._send(worker, slot, message, attempt)
+            waiter = loop.create_future()
+            call_id = self._send(worker, slot, message, attempt, waiter)
+            timer = loop.call_later(attempt.remaining(), _settle_on_loop, waiter, None, TimeoutError())
             try:
-                outcome = await asyncio.wait_for(asyncio.wrap_future(future), attempt.remaining())
-            except (TimeoutError, _Stopped) as failure:  # asyncio.TimeoutError is TimeoutError
+                outcome = await waiter
+            except (TimeoutError, _Stopped) as failure:
                 self._failed(failure, worker, call_id, attempt)
                 continue
             finally:
+                timer.cancel()
                 self._release(worker, slot)
             return answer_of(outcome)
 
