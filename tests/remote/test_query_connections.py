@@ -11,6 +11,7 @@ import random
 import threading
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -103,22 +104,29 @@ def stand_in():
     server.server_close()
 
 
+def _run(coroutine):
+    """Run a coroutine to its end on a loop of its own, in a thread of its own (the suite may have a loop running in
+    this thread)."""
+    with ThreadPoolExecutor(1) as loop_thread:
+        return loop_thread.submit(asyncio.run, coroutine).result()
+
+
 class Asker:
     """Asks a store a query the way one kind of caller does: `query` (callers in threads), or `aquery` on one event
-    loop kept for the whole test, as the server has."""
+    loop kept for the whole test, as the server has (running in a thread of its own)."""
 
-    def __init__(self, runner: asyncio.Runner | None = None):
-        self.runner = runner
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None):
+        self.loop = loop
 
     @property
     def on_loop(self) -> bool:
-        return self.runner is not None
+        return self.loop is not None
 
     def __call__(self, store, query):
         """The rows of the answer."""
-        if self.runner is None:
+        if self.loop is None:
             return store.query(query).rows()
-        return self.runner.run(store.aquery(query, QueryResult.rows))
+        return asyncio.run_coroutine_threadsafe(store.aquery(query, QueryResult.rows), self.loop).result()
 
 
 @pytest.fixture(params=["blocking", "event loop"])
@@ -126,8 +134,15 @@ def ask(request):
     if request.param == "blocking":
         yield Asker()
         return
-    with asyncio.Runner() as runner:
-        yield Asker(runner)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="test-event-loop", daemon=True)
+    thread.start()
+    try:
+        yield Asker(loop)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
 
 
 def _value(store, ask, query="SELECT ?x WHERE { ?s ?p ?x }"):
@@ -265,7 +280,7 @@ def test_a_query_given_up_by_its_caller_leaves_no_connection_behind(stand_in):
         return [row["x"].value for row in rows]
 
     try:
-        assert asyncio.run(scenario()) == ["7"]
+        assert _run(scenario()) == ["7"]
         ports = [seen["port"] for seen in stand_in.seen]
         assert len(ports) == 2 and ports[0] != ports[1]
     finally:
@@ -275,8 +290,8 @@ def test_a_query_given_up_by_its_caller_leaves_no_connection_behind(stand_in):
 def test_each_event_loop_gets_its_own_connections(stand_in):
     store = RemoteSparqlStore(stand_in.url)
     try:
-        first = asyncio.run(_loop_connections_after_a_query(store))
-        second = asyncio.run(_loop_connections_after_a_query(store))
+        first = _run(_loop_connections_after_a_query(store))
+        second = _run(_loop_connections_after_a_query(store))
         assert first is not second and first._closed
     finally:
         store.close()
@@ -298,7 +313,7 @@ def test_a_timed_out_answer_closes_its_connection(stand_in):
 
     try:
         started = time.monotonic()
-        assert asyncio.run(scenario()) == []
+        assert _run(scenario()) == []
         assert time.monotonic() - started < 1.9  # the store's limit (0.5 s + 1 s of grace), not the answer's delay
     finally:
         store.close()
@@ -378,7 +393,7 @@ def test_answers_read_in_pieces_go_to_the_request_they_answer():
             server.close()
         return wrong
 
-    assert asyncio.run(scenario()) == []
+    assert _run(scenario()) == []
 
 
 def test_a_long_query_goes_as_a_form_post(stand_in, ask):

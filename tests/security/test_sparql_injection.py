@@ -12,7 +12,7 @@ import io
 import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 import pyoxigraph as ox
@@ -208,8 +208,14 @@ class _LoopbackSparql(LoopbackServer):
             def log_message(self, *args):
                 pass
 
+            def do_GET(self):  # a short query comes in the URL
+                self.do_POST()
+
             def do_POST(self):
-                form = parse_qs(self.rfile.read(int(self.headers.get("content-length") or 0)).decode())
+                if self.command == "GET":
+                    form = parse_qs(urlsplit(self.path).query)
+                else:
+                    form = parse_qs(self.rfile.read(int(self.headers.get("content-length") or 0)).decode())
                 text = (form.get("query") or form.get("update"))[0]
                 outer.texts.append(text)
                 try:
