@@ -215,7 +215,7 @@ class KnowledgeGraph:
         """`answer` for the event loop: no thread waits while a query worker or a remote store evaluates the query
         (a query evaluated in this process, or one that reads the text index or calls a SERVICE on a remote store,
         goes to a thread)."""
-        remote = self.pool is None and not isinstance(self.store, OxigraphStore)
+        remote = not isinstance(self.store, OxigraphStore)  # evaluated by the remote server (no query workers)
         if (self.pool is None and not remote) or uses_text_search(request.query):
             return await asyncio.to_thread(self.answer, request, accept)
         asked = request

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import socket
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -84,39 +85,31 @@ def answer_query(store, request: QueryRequest, accept: str | None, max_rows: int
 
     A failed SERVICE call is reported as the remote's failure (502, or 504 when it timed out), not as ours.
     """
-    try:
-        return _answer_query(store, request, accept, max_rows, custom_functions)
-    except StoreError as exc:
-        failure = service_failure(exc)
-        if failure is None:
-            raise
-        raise failure from exc
-
-
-def _answer_query(store, request: QueryRequest, accept: str | None, max_rows: int, custom_functions) -> Answer:
-    result = store.query(
-        request.query,
-        default_graphs=request.default_graphs or None,
-        named_graphs=request.named_graphs or None,
-        union_default_graph=request.union_default_graph,
-        base_iri=request.base_iri,
-        **({"custom_functions": custom_functions} if custom_functions else {}),  # only the embedded store has them
-    )
-    return serialize_result(result, request, accept, max_rows)
+    with _service_failures():
+        extra = {"custom_functions": custom_functions} if custom_functions else {}  # only the embedded store has them
+        result = store.query(request.query, **_dataset(request), **extra)
+        return serialize_result(result, request, accept, max_rows)
 
 
 async def answer_query_async(store, request: QueryRequest, accept: str | None, max_rows: int) -> Answer:
     """`answer_query` for the event loop, on a store whose `aquery` waits without a thread (the remote store, which
     serializes a large answer in a thread, so that it does not hold the loop)."""
+    with _service_failures():
+        return await store.aquery(request.query, lambda result: serialize_result(result, request, accept, max_rows),
+                                  **_dataset(request))
+
+
+def _dataset(request: QueryRequest) -> dict:
+    """The store's keywords for the request's dataset and base IRI."""
+    return {"default_graphs": request.default_graphs or None, "named_graphs": request.named_graphs or None,
+            "union_default_graph": request.union_default_graph, "base_iri": request.base_iri}
+
+
+@contextmanager
+def _service_failures():
+    """A store error that is a failed SERVICE call, raised as that call's failure."""
     try:
-        return await store.aquery(
-            request.query,
-            lambda result: serialize_result(result, request, accept, max_rows),
-            default_graphs=request.default_graphs or None,
-            named_graphs=request.named_graphs or None,
-            union_default_graph=request.union_default_graph,
-            base_iri=request.base_iri,
-        )
+        yield
     except StoreError as exc:
         failure = service_failure(exc)
         if failure is None:
