@@ -147,3 +147,23 @@ def test_a_real_server_over_virtuoso(virtuoso, server_factory, tmp_path):
     response = httpx.get(server.url + "/sparql", params={"query": CLAIMS}, timeout=30)
     assert response.status_code == 200
     assert response.json()["results"]["bindings"][0]["n"]["value"] == str(SHIPPED_CLAIMS)
+
+
+def test_hostile_queries_over_virtuoso_are_refused_before_they_reach_it_or_answered(remote_client):
+    """The event-loop path to the remote store runs the same checks as every query: nesting, SERVICE targets, size,
+    and text that tries to break out of the URL it travels in."""
+    nested = remote_client.get("/sparql", params={"query": "SELECT * WHERE " + "{" * 5000 + "}" * 5000})
+    assert nested.status_code == 400 and "NEWSKG_MAX_SPARQL_NESTING" in nested.json()["message"]
+    elsewhere = remote_client.get("/sparql", params={
+        "query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"})
+    assert elsewhere.status_code == 400 and "allow" in elsewhere.json()["message"].lower()
+    limit = remote_client.app.state.kg.settings.max_body_bytes
+    huge = remote_client.post("/sparql", content="ASK {} #" + "x" * limit,
+                              headers={"Content-Type": "application/sparql-query"})
+    assert huge.status_code == 413
+    for text in ("ASK {} \r\nX-Injected: 1\r\n\r\nGET / HTTP/1.1", 'ASK { ?s ?p "\\u0000\r\n%0d%0a" }',
+                 "ASK { <http://e/a b> ?p ?o }", "SELECT * WHERE { ?s ?p ?o } # " + "é" * 3000):
+        response = remote_client.get("/sparql", params={"query": text})
+        assert response.status_code in (200, 400), (text[:40], response.status_code, response.text[:200])
+        assert "x-injected" not in response.headers
+    assert _count(remote_client) == SHIPPED_CLAIMS  # the store still answers, and nothing was written
